@@ -1,0 +1,67 @@
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "cli/verbs.hpp"
+
+namespace {
+
+using strata::cli::Verb;
+
+constexpr std::array kVerbs{
+    Verb{"run", "Run a command in an isolated environment (default: a process sandbox)",
+         strata::cli::attach_run},
+};
+
+constexpr std::string_view kVersion = "strata 0.1.0";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"strata: diagnose, decide and run at the right isolation layer", "strata"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(kVersion));
+  bool verbose = false;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "Print what strata does");
+  app.add_flag("-q,--quiet", quiet, "Print only errors");
+
+  std::array<strata::cli::Runner, kVerbs.size()> runners;
+  std::array<CLI::App*, kVerbs.size()> commands{};
+  for (std::size_t i = 0; i < kVerbs.size(); ++i) {
+    commands[i] = app.add_subcommand(std::string(kVerbs[i].name), std::string(kVerbs[i].summary));
+    runners[i] = kVerbs[i].attach(*commands[i]);
+  }
+  // The words after the first "--" are the workload's; CLI11 never sees them.
+  std::vector<std::string> words(argv + 1, argv + argc);
+  std::vector<std::string> trailing;
+  if (auto dashes = std::ranges::find(words, "--"); dashes != words.end()) {
+    trailing.assign(dashes + 1, words.end());
+    words.erase(dashes, words.end());
+  }
+  std::ranges::reverse(words);  // CLI11 takes a reversed vector
+  try {
+    app.parse(words);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const auto* failed = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+    strata::log::line(failed->get_name() + ": " + e.what() + " (see --help)");
+    return strata::kExitFailure;
+  }
+  strata::log::set_level(quiet     ? strata::log::Level::quiet
+                         : verbose ? strata::log::Level::verbose
+                                   : strata::log::Level::normal);
+  for (std::size_t i = 0; i < kVerbs.size(); ++i) {
+    if (commands[i]->parsed()) {
+      return runners[i](std::move(trailing));
+    }
+  }
+  return strata::kExitFailure;
+}

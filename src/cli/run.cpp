@@ -1,0 +1,150 @@
+// strata run: flags -> Spec -> Plan -> Backend -> Outcome -> exit code.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "base/log.hpp"
+#include "base/parse.hpp"
+#include "cli/verbs.hpp"
+#include "isolate/backend.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+// Turns a parser's Result into the value, or into CLI11's error so the flag's
+// problem is reported the same way as CLI11's own.
+template <class T>
+T value_or_throw(Result<T> result, const std::string& flag) {
+  if (!result) {
+    throw CLI::ValidationError(flag, result.error().message());
+  }
+  return *std::move(result);
+}
+
+// A repeatable flag whose every occurrence is handled as it is parsed, so
+// --bind, --ro-bind and --tmpfs keep their command-line order.
+template <class F>
+CLI::Option* each(CLI::App& command, const std::string& name, F handle, const std::string& help) {
+  return command
+      .add_option_function<std::string>(name, [handle](const std::string& text) { handle(text); }, help)
+      ->trigger_on_parse()
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_filesystem_flags(CLI::App& command, Spec& spec) {
+  command.add_option("--rootfs", spec.rootfs, "Use DIR as the root instead of the host's system dirs")
+      ->type_name("DIR");
+  each(command, "--bind",
+       [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::bind), "--bind")); },
+       "Bind a host path read-write at DST")
+      ->type_name("SRC[:DST]");
+  each(command, "--ro-bind",
+       [&spec](const std::string& t) {
+         spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::ro_bind), "--ro-bind"));
+       },
+       "Bind a host path read-only at DST")
+      ->type_name("SRC[:DST]");
+  each(command, "--tmpfs",
+       [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_tmpfs(t), "--tmpfs")); },
+       "Mount a private tmpfs at DST")
+      ->type_name("DST[:SIZE]");
+  command.add_option("--workdir", spec.workdir, "Working directory inside (default: the caller's, else /)")
+      ->type_name("DIR");
+}
+
+void add_process_flags(CLI::App& command, Spec& spec) {
+  each(command, "--env",
+       [&spec](const std::string& t) { spec.env.push_back(value_or_throw(parse_env(t), "--env")); },
+       "Set an environment variable inside")
+      ->type_name("NAME=VALUE");
+  command.add_flag("--clear-env", spec.clear_env,
+                   "Start from an empty environment (default keeps PATH, TERM, LANG and sets HOME)");
+  command.add_option("--uid", spec.uid, "User id inside (mapped to the caller)")->type_name("UID");
+  command.add_option("--gid", spec.gid, "Group id inside (mapped to the caller's group)")->type_name("GID");
+  each(command, "--pass-fd",
+       [&spec](const std::string& t) {
+         spec.pass_fds.push_back(static_cast<int>(value_or_throw(parse_uint(t, 0, 1U << 30), "--pass-fd")));
+       },
+       "Keep this open fd in the workload (all others >= 3 are closed)")
+      ->type_name("FD");
+  command.add_flag_function(
+      "--no-pty", [&spec](std::int64_t) { spec.pty = PtyMode::never; },
+      "Do not allocate a pseudo-terminal even when stdin is a terminal");
+}
+
+void add_namespace_flags(CLI::App& command, Spec& spec) {
+  command.add_option_function<std::string>(
+             "--isolation", [&spec](const std::string& t) { spec.isolation = value_or_throw(parse_isolation(t), "--isolation"); },
+             "Isolation layer: sandbox (default) or host")
+      ->type_name("LAYER");
+  command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
+  command.add_option_function<std::string>(
+             "--net", [&spec](const std::string& t) { spec.net = value_or_throw(parse_net(t), "--net"); },
+             "none: a new network namespace with only loopback (default); host: the host's network")
+      ->type_name("MODE");
+  each(command, "--share",
+       [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
+       "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
+      ->type_name("NS");
+}
+
+int report(const Spec& spec, const Outcome& outcome) {
+  if (outcome.error) {
+    log::error("run", *outcome.error);
+  }
+  if (spec.json_status) {
+    if (auto ok = write_json_status(*spec.json_status, outcome); !ok) {
+      log::error("run", ok.error());
+      return kExitFailure;
+    }
+  }
+  return outcome.exit_code;
+}
+
+int run(Spec& spec, std::vector<std::string> command) {
+  spec.argv = std::move(command);
+  if (auto ok = validate(spec); !ok) {
+    return report(spec, Outcome::from_error(ok.error()));
+  }
+  const Plan plan = build_plan(spec, gather_host_facts());
+  if (spec.dry_run) {
+    std::fputs(to_text(plan).c_str(), stdout);
+    return 0;
+  }
+  auto outcome = make_backend(plan.isolation)->run(plan);
+  return report(spec, outcome ? *outcome : Outcome::from_error(outcome.error()));
+}
+
+}  // namespace
+
+Runner attach_run(CLI::App& command) {
+  auto spec = std::make_shared<Spec>();
+  command.footer(
+      "Exit status: the command's own; 128+N if a signal N ended it; 125 if strata failed; "
+      "126 if the command could not be executed; 127 if it was not found.");
+  add_namespace_flags(command, *spec);
+  add_filesystem_flags(command, *spec);
+  add_process_flags(command, *spec);
+  command.add_flag("--dry-run", spec->dry_run, "Print the Plan and exit without running anything");
+  command.add_option("--json-status", spec->json_status, "Write how the run ended to FILE as JSON")
+      ->type_name("FILE");
+  // Everything from the first non-flag word on is the command, untouched.
+  command.prefix_command();
+  return [spec, &command](std::vector<std::string> trailing) {
+    std::vector<std::string> argv = command.remaining();
+    if (!argv.empty() && argv.front().starts_with('-')) {
+      log::line(fmt::format("run: unknown flag '{}' (see --help; put the command after --)", argv.front()));
+      return static_cast<int>(kExitFailure);
+    }
+    if (!argv.empty() && !trailing.empty()) {
+      log::line(fmt::format("run: unexpected '{}' before '--' (see --help)", argv.front()));
+      return static_cast<int>(kExitFailure);
+    }
+    return run(*spec, argv.empty() ? std::move(trailing) : std::move(argv));
+  };
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,18 @@
+#include "isolate/backend.hpp"
+
+#include "isolate/host/host_backend.hpp"
+#include "isolate/sandbox/sandbox_backend.hpp"
+
+namespace strata {
+
+std::unique_ptr<Backend> make_backend(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::host:
+      return std::make_unique<HostBackend>();
+    case Isolation::sandbox:
+      return std::make_unique<SandboxBackend>();
+  }
+  return nullptr;
+}
+
+}  // namespace strata

@@ -1,0 +1,72 @@
+#include "isolate/outcome.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/parse.hpp"
+#include "base/unique_fd.hpp"
+
+namespace strata {
+
+Outcome Outcome::from_error(const Error& error) {
+  const bool exec = error.exit_code == kExitCannotExecute || error.exit_code == kExitNotFound;
+  return Outcome{.reason = exec ? EndReason::exec_failed : EndReason::setup_failed,
+                 .exit_code = error.exit_code,
+                 .error = error};
+}
+
+std::string_view to_string(EndReason reason) {
+  switch (reason) {
+    case EndReason::exited:
+      return "exited";
+    case EndReason::signaled:
+      return "signaled";
+    case EndReason::exec_failed:
+      return "exec-failed";
+    case EndReason::setup_failed:
+      return "setup-failed";
+  }
+  return "?";
+}
+
+nlohmann::json to_json(const Outcome& outcome) {
+  nlohmann::json out{
+      {"schema", "strata.outcome/v1"},
+      {"reason", to_string(outcome.reason)},
+      {"exit_code", outcome.exit_code},
+      {"wall_seconds", outcome.wall_seconds},
+      {"max_rss_kib", outcome.max_rss_kib},
+  };
+  if (outcome.reason == EndReason::signaled) {
+    out["signal"] = outcome.signal;
+    out["signal_name"] = "SIG" + signal_name(outcome.signal);
+  }
+  if (outcome.error) {
+    out["error"] = outcome.error->message();
+  }
+  return out;
+}
+
+Result<> write_json_status(const std::string& path, const Outcome& outcome) {
+  const std::string text = to_json(outcome).dump(2) + "\n";
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) {
+    return fail_errno("write --json-status", temp);
+  }
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::fsync(fd.get()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return fail_errno("write --json-status", temp, err);
+  }
+  fd.reset();
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return fail_errno("write --json-status", path, err);
+  }
+  return {};
+}
+
+}  // namespace strata

@@ -1,0 +1,299 @@
+#include "isolate/plan.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <string_view>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
+
+namespace strata {
+
+namespace {
+
+// Host directories the default root shows read-only. On a merged-/usr system
+// most of these are symlinks into /usr, and are recreated as such.
+constexpr std::array<std::string_view, 8> kSystemPaths{
+    "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+};
+
+// Variables kept from the caller unless --clear-env: enough to find programs
+// and print text, nothing that names the caller's files or sessions.
+constexpr std::array<std::string_view, 3> kSafeEnv{"PATH", "TERM", "LANG"};
+
+constexpr std::string_view kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The character devices of a minimal /dev, bound from the host because a user
+// namespace cannot mknod.
+constexpr std::array<std::string_view, 6> kDevices{"null",   "zero",    "full",
+                                                   "random", "urandom", "tty"};
+
+MountStep step(StepKind kind, std::string source, std::string destination) {
+  return MountStep{.kind = kind, .source = std::move(source), .destination = std::move(destination)};
+}
+
+MountStep tmpfs(std::string destination, std::string mode, std::uint64_t size = 0) {
+  MountStep s = step(StepKind::tmpfs, "", std::move(destination));
+  s.mode = std::move(mode);
+  s.size = size;
+  s.no_symlinks = true;
+  return s;
+}
+
+void add_system_dirs(const HostFacts& host, std::vector<MountStep>& out) {
+  for (std::string_view path : kSystemPaths) {
+    auto it = host.top_level.find(std::string(path));
+    if (it == host.top_level.end()) {
+      continue;
+    }
+    if (it->second) {
+      out.push_back(step(StepKind::symlink, *it->second, std::string(path)));
+    } else {
+      MountStep bind = step(StepKind::bind, std::string(path), std::string(path));
+      bind.read_only = true;
+      out.push_back(bind);
+    }
+  }
+}
+
+void add_proc(const Spec& spec, std::vector<MountStep>& out) {
+  if (spec.shares(Namespace::pid)) {
+    // A procfs for the host's pid namespace cannot be mounted from a user
+    // namespace; show the host's, read-only.
+    MountStep bind = step(StepKind::bind, "/proc", "/proc");
+    bind.read_only = true;
+    bind.no_symlinks = true;
+    out.push_back(bind);
+    return;
+  }
+  MountStep proc = step(StepKind::proc, "proc", "/proc");
+  proc.no_symlinks = true;
+  out.push_back(proc);
+}
+
+void add_dev(std::vector<MountStep>& out) {
+  out.push_back(tmpfs("/dev", "0755"));
+  for (std::string_view name : kDevices) {
+    out.push_back(step(StepKind::dev_node, fmt::format("/dev/{}", name), fmt::format("/dev/{}", name)));
+  }
+  out.push_back(step(StepKind::devpts, "devpts", "/dev/pts"));
+  out.push_back(step(StepKind::symlink, "pts/ptmx", "/dev/ptmx"));
+  out.push_back(tmpfs("/dev/shm", "1777"));
+  out.push_back(step(StepKind::symlink, "/proc/self/fd", "/dev/fd"));
+  out.push_back(step(StepKind::symlink, "/proc/self/fd/0", "/dev/stdin"));
+  out.push_back(step(StepKind::symlink, "/proc/self/fd/1", "/dev/stdout"));
+  out.push_back(step(StepKind::symlink, "/proc/self/fd/2", "/dev/stderr"));
+}
+
+void add_user_mounts(const Spec& spec, std::vector<MountStep>& out) {
+  for (const auto& mount : spec.mounts) {
+    if (mount.kind == MountKind::tmpfs) {
+      MountStep s = tmpfs(mount.destination, "0755", mount.size);
+      s.no_symlinks = false;
+      out.push_back(s);
+      continue;
+    }
+    MountStep bind = step(StepKind::bind, mount.source, mount.destination);
+    bind.read_only = mount.kind == MountKind::ro_bind;
+    out.push_back(bind);
+  }
+}
+
+std::vector<Namespace> new_namespaces(const Spec& spec) {
+  std::vector<Namespace> out{Namespace::user, Namespace::mount};
+  for (Namespace ns : {Namespace::pid, Namespace::ipc, Namespace::uts, Namespace::net,
+                       Namespace::cgroup}) {
+    const bool keep = spec.shares(ns) || (ns == Namespace::net && spec.net == NetMode::host);
+    if (!keep) {
+      out.push_back(ns);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Plan::unshares(Namespace ns) const { return std::ranges::find(namespaces, ns) != namespaces.end(); }
+
+HostFacts gather_host_facts() {
+  HostFacts host;
+  host.uid = ::geteuid();
+  host.gid = ::getegid();
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string_view::npos) {
+      host.environ.push_back(
+          {.name = std::string(text.substr(0, equals)), .value = std::string(text.substr(equals + 1))});
+    }
+  }
+  if (char buf[PATH_MAX]; ::getcwd(buf, sizeof buf) != nullptr) {
+    host.cwd = buf;
+  }
+  for (std::string_view path : kSystemPaths) {
+    const std::string name(path);
+    struct stat st {};
+    if (::lstat(name.c_str(), &st) != 0) {
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX];
+      const ssize_t n = ::readlink(name.c_str(), target, sizeof target - 1);
+      if (n > 0) {
+        host.top_level[name] = std::string(target, static_cast<std::size_t>(n));
+      }
+    } else if (S_ISDIR(st.st_mode)) {
+      host.top_level[name] = std::nullopt;
+    }
+  }
+  host.stdin_tty = ::isatty(STDIN_FILENO) != 0;
+  host.stdout_tty = ::isatty(STDOUT_FILENO) != 0;
+  host.stderr_tty = ::isatty(STDERR_FILENO) != 0;
+  return host;
+}
+
+std::vector<std::string> build_environment(const Spec& spec, const HostFacts& host) {
+  std::vector<EnvVar> vars;
+  const auto set = [&vars](const std::string& name, const std::string& value) {
+    auto it = std::ranges::find(vars, name, &EnvVar::name);
+    if (it != vars.end()) {
+      it->value = value;
+    } else {
+      vars.push_back({.name = name, .value = value});
+    }
+  };
+  if (!spec.clear_env) {
+    const bool keep_all = spec.isolation == Isolation::host;
+    for (const auto& var : host.environ) {
+      if (keep_all || std::ranges::find(kSafeEnv, var.name) != kSafeEnv.end()) {
+        set(var.name, var.value);
+      }
+    }
+    if (!keep_all) {
+      if (std::ranges::find(vars, "PATH", &EnvVar::name) == vars.end()) {
+        set("PATH", std::string(kDefaultPath));
+      }
+      // The sandbox's only writable directory by default.
+      set("HOME", "/tmp");
+    }
+  }
+  for (const auto& var : spec.env) {
+    set(var.name, var.value);
+  }
+  std::vector<std::string> out;
+  out.reserve(vars.size());
+  for (const auto& var : vars) {
+    out.push_back(var.name + "=" + var.value);
+  }
+  return out;
+}
+
+Plan build_plan(const Spec& spec, const HostFacts& host) {
+  Plan plan;
+  plan.isolation = spec.isolation;
+  plan.process.argv = spec.argv;
+  plan.process.env = build_environment(spec, host);
+  plan.process.cwd = spec.workdir.value_or(host.cwd.empty() ? "/" : host.cwd);
+  plan.process.cwd_required = spec.workdir.has_value();
+  plan.process.pass_fds = spec.pass_fds;
+  plan.process.pty = spec.pty == PtyMode::automatic && host.stdin_tty;
+  plan.process.pty_fds = {host.stdin_tty, host.stdout_tty, host.stderr_tty};
+  if (spec.isolation == Isolation::host) {
+    return plan;
+  }
+  plan.namespaces = new_namespaces(spec);
+  plan.uid_map = {.inside = spec.uid, .outside = host.uid, .count = 1};
+  plan.gid_map = {.inside = spec.gid, .outside = host.gid, .count = 1};
+  plan.deny_setgroups = host.uid != 0;
+  plan.process.uid = spec.uid;
+  plan.process.gid = spec.gid;
+  if (plan.unshares(Namespace::uts)) {
+    plan.hostname = spec.hostname.value_or("strata");
+  }
+  plan.loopback_up = plan.unshares(Namespace::net);
+  plan.rootfs = spec.rootfs;
+  if (!spec.rootfs) {
+    add_system_dirs(host, plan.mounts);
+  }
+  add_proc(spec, plan.mounts);
+  add_dev(plan.mounts);
+  plan.mounts.push_back(tmpfs("/tmp", "1777"));
+  add_user_mounts(spec, plan.mounts);
+  return plan;
+}
+
+namespace {
+
+std::string describe(const MountStep& s) {
+  const std::string_view ro = s.read_only ? " (read-only)" : "";
+  switch (s.kind) {
+    case StepKind::bind:
+      return fmt::format("bind      {} -> {}{}", s.source, s.destination, ro);
+    case StepKind::tmpfs:
+      return fmt::format("tmpfs     {} mode={}{}", s.destination, s.mode,
+                         s.size != 0 ? fmt::format(" size={}", s.size) : "");
+    case StepKind::proc:
+      return fmt::format("proc      {}", s.destination);
+    case StepKind::devpts:
+      return fmt::format("devpts    {}", s.destination);
+    case StepKind::dev_node:
+      return fmt::format("device    {} -> {}", s.source, s.destination);
+    case StepKind::symlink:
+      return fmt::format("symlink   {} -> {}", s.destination, s.source);
+  }
+  return "?";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_text(const Plan& plan) {
+  std::string out = fmt::format("isolation: {}\n", to_string(plan.isolation));
+  if (plan.isolation == Isolation::sandbox) {
+    std::vector<std::string> names;
+    for (Namespace ns : plan.namespaces) {
+      names.emplace_back(to_string(ns));
+    }
+    out += fmt::format("namespaces: {}\n", join(names, " "));
+    out += fmt::format("uid map: {} -> {}\ngid map: {} -> {}{}\n", plan.uid_map.inside,
+                       plan.uid_map.outside, plan.gid_map.inside, plan.gid_map.outside,
+                       plan.deny_setgroups ? " (setgroups denied)" : "");
+    out += fmt::format("hostname: {}\n", plan.hostname.value_or("(host's)"));
+    out += fmt::format("network: {}\n", plan.loopback_up ? "new namespace, loopback only" : "host's");
+    out += fmt::format("root: {}{}\n", plan.rootfs ? "bind " + *plan.rootfs : "tmpfs",
+                       plan.root_read_only ? " (read-only)" : "");
+    out += "mounts:\n";
+    for (const auto& s : plan.mounts) {
+      out += "  " + describe(s) + "\n";
+    }
+    out += fmt::format("identity: uid {} gid {}, no capabilities, no_new_privs\n",
+                       plan.process.uid, plan.process.gid);
+  }
+  out += fmt::format("workdir: {}{}\n", plan.process.cwd, plan.process.cwd_required ? "" : " (if present, else /)");
+  out += fmt::format("env: {}\n", join(plan.process.env, " "));
+  out += fmt::format("pty: {}\n", plan.process.pty ? "yes" : "no");
+  std::vector<std::string> fds;
+  for (int fd : plan.process.pass_fds) {
+    fds.push_back(std::to_string(fd));
+  }
+  out += fmt::format("passed fds: 0 1 2{}{}\n", fds.empty() ? "" : " ", join(fds, " "));
+  out += fmt::format("command: {}\n", join(plan.process.argv, " "));
+  return out;
+}
+
+}  // namespace strata

@@ -1,0 +1,103 @@
+// Plan: the ordered setup a backend performs, as plain data. Built from a Spec
+// and a snapshot of the host (HostFacts) without touching the system, so it
+// can be printed (--dry-run), compared and unit-tested without root.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/spec.hpp"
+
+namespace strata {
+
+// What build_plan needs to know about the caller and the host.
+struct HostFacts {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<EnvVar> environ;  // the caller's environment
+  std::string cwd;
+  // For each top-level system path (/bin, /lib64, ...): absent, a directory
+  // (empty string) or a symlink (its target).
+  std::map<std::string, std::optional<std::string>> top_level;
+  bool stdin_tty = false;
+  bool stdout_tty = false;
+  bool stderr_tty = false;
+};
+
+// Reads the facts of the running host.
+HostFacts gather_host_facts();
+
+enum class StepKind {
+  bind,       // bind-mount a host path (recursively)
+  tmpfs,      // a new tmpfs
+  proc,       // a new procfs for the sandbox's pid namespace
+  devpts,     // a new devpts instance
+  dev_node,   // bind one host character device onto a new file
+  symlink,    // create a symlink
+};
+
+struct MountStep {
+  StepKind kind = StepKind::bind;
+  std::string source;       // bind/dev_node: host path; symlink: link target
+  std::string destination;  // path inside the new root
+  bool read_only = false;
+  // A system mount point (/proc, /dev, /tmp) must not be reached through a
+  // symlink, even one that stays inside the rootfs.
+  bool no_symlinks = false;
+  std::uint64_t size = 0;  // tmpfs size, 0 = kernel default
+  std::string mode;        // tmpfs mode, octal text such as "1777"
+
+  bool operator==(const MountStep&) const = default;
+};
+
+struct IdMap {
+  std::uint32_t inside = 0;
+  std::uint32_t outside = 0;
+  std::uint32_t count = 1;
+};
+
+struct ProcessPlan {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // NAME=VALUE
+  std::string cwd;
+  bool cwd_required = false;  // --workdir given: failing to enter it is an error
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<int> pass_fds;
+  bool pty = false;  // give the workload a pseudo-terminal (stdin is a terminal)
+  std::array<bool, 3> pty_fds{};  // which of fds 0-2 are terminals, and get the pty
+};
+
+struct Plan {
+  Isolation isolation = Isolation::sandbox;
+  std::vector<Namespace> namespaces;  // the new ones
+  IdMap uid_map;
+  IdMap gid_map;
+  bool deny_setgroups = true;  // required to write gid_map without privilege
+  std::optional<std::string> hostname;
+  bool loopback_up = false;
+  std::optional<std::string> rootfs;
+  bool root_read_only = true;
+  std::vector<MountStep> mounts;
+  ProcessPlan process;
+
+  [[nodiscard]] bool unshares(Namespace ns) const;
+};
+
+// Spec -> Plan. The Spec must have passed validate().
+Plan build_plan(const Spec& spec, const HostFacts& host);
+
+// The environment a workload gets: the safe list kept from the caller (or
+// nothing with --clear-env), HOME, then --env in order.
+std::vector<std::string> build_environment(const Spec& spec, const HostFacts& host);
+
+// Human-readable listing of a Plan, one step a line (for --dry-run).
+std::string to_text(const Plan& plan);
+
+}  // namespace strata

@@ -1,0 +1,168 @@
+#include "isolate/sandbox/init.hpp"
+
+#include <linux/limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fds.hpp"
+#include "isolate/pty.hpp"
+#include "isolate/sandbox/credentials.hpp"
+#include "isolate/sandbox/mounts.hpp"
+#include "isolate/sandbox/net.hpp"
+#include "isolate/supervise.hpp"
+
+namespace strata {
+
+namespace {
+
+[[noreturn]] void setup_failed(SyncChannel& channel, const Error& error) {
+  channel.setup_failed(error);
+  ::_exit(kExitFailure);
+}
+
+std::vector<int> fds_to_keep(const Plan& plan, const SyncChannel& channel, int pty_slave) {
+  std::vector<int> keep = plan.process.pass_fds;
+  keep.push_back(channel.fd());
+  if (pty_slave >= 0) {
+    keep.push_back(pty_slave);
+  }
+  return keep;
+}
+
+Result<> setup_namespaces(const Plan& plan) {
+  if (auto ok = enter_new_root(plan); !ok) {
+    return ok;
+  }
+  if (plan.hostname && ::sethostname(plan.hostname->data(), plan.hostname->size()) != 0) {
+    return fail_errno("set hostname", *plan.hostname);
+  }
+  if (plan.loopback_up) {
+    return bring_up_loopback();
+  }
+  return {};
+}
+
+// Without --workdir, the caller's directory is used when the sandbox has it.
+Result<> enter_workdir(const ProcessPlan& process) {
+  if (::chdir(process.cwd.c_str()) != 0) {
+    if (process.cwd_required) {
+      return fail_errno("enter working directory", process.cwd);
+    }
+    if (::chdir("/") != 0) {
+      return fail_errno("enter working directory", "/");
+    }
+  }
+  // A working directory outside the root (a leaked host fd's /proc path,
+  // CVE-2024-21626) makes getcwd fail or answer "(unreachable)".
+  char cwd[PATH_MAX];
+  if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/') {
+    return fail("check working directory", process.cwd, "is not inside the sandbox's root");
+  }
+  return {};
+}
+
+Result<> prepare_workload(const Plan& plan, const SyncChannel& channel, int pty_slave) {
+  if (::setsid() < 0) {
+    return fail_errno("start a new session");
+  }
+  if (pty_slave >= 0) {
+    if (!attach_pty(pty_slave, plan.process.pty_fds)) {
+      return fail_errno("attach the pseudo-terminal");
+    }
+    ::close(pty_slave);
+  }
+  if (auto ok = drop_privileges(plan); !ok) {
+    return ok;
+  }
+  if (auto ok = enter_workdir(plan.process); !ok) {
+    return ok;
+  }
+  std::vector<int> keep = plan.process.pass_fds;
+  keep.push_back(channel.fd());
+  if (!close_fds_except(keep)) {
+    return fail_errno("close inherited file descriptors");
+  }
+  for (int fd : plan.process.pass_fds) {
+    if (!keep_across_exec(fd)) {
+      return fail_errno("pass file descriptor", std::to_string(fd));
+    }
+  }
+  return {};
+}
+
+[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel, int pty_slave) {
+  if (auto ok = prepare_workload(plan, channel, pty_slave); !ok) {
+    setup_failed(channel, ok.error());
+  }
+  exec_workload(args, channel);
+}
+
+// pid 1: waits for signals only. SIGCHLD means someone to reap; the others
+// are passed on to the workload. Ends when the workload ends, which takes the
+// whole pid namespace down with it.
+[[noreturn]] void run_init(pid_t workload, SyncChannel& channel) {
+  sigset_t waited = ForwardedSignals::forwarded();
+  ::sigaddset(&waited, SIGCHLD);
+  for (;;) {
+    siginfo_t info{};
+    if (::sigwaitinfo(&waited, &info) < 0) {
+      continue;
+    }
+    if (info.si_signo != SIGCHLD) {
+      ::kill(workload, info.si_signo);
+      continue;
+    }
+    int status = 0;
+    for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+      if (pid != workload) {
+        continue;
+      }
+      const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + sig;
+      channel.workload_exited(WIFEXITED(status) ? code : -1, sig);
+      ::_exit(code);
+    }
+  }
+}
+
+}  // namespace
+
+void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel, int pty_slave) {
+  // Die with strata. If strata is already gone, the wait below sees EOF.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!channel.wait_for_id_maps()) {
+    ::_exit(kExitFailure);
+  }
+  // Only now: a non-dumpable child's /proc files belong to the host's root,
+  // so the parent could not have written its id maps. From here on the
+  // workload cannot ptrace this process or open its /proc/1 files.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  if (!close_fds_except(fds_to_keep(plan, channel, pty_slave))) {
+    setup_failed(channel, Error{.step = "close inherited file descriptors", .err = errno});
+  }
+  if (auto ok = setup_namespaces(plan); !ok) {
+    setup_failed(channel, ok.error());
+  }
+  if (::setsid() < 0) {
+    setup_failed(channel, Error{.step = "start a new session", .err = errno});
+  }
+  sigset_t chld;
+  ::sigemptyset(&chld);
+  ::sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+  const pid_t workload = ::fork();
+  if (workload < 0) {
+    setup_failed(channel, Error{.step = "fork the workload", .err = errno});
+  }
+  if (workload == 0) {
+    run_workload(plan, args, channel, pty_slave);
+  }
+  if (pty_slave >= 0) {
+    ::close(pty_slave);
+  }
+  run_init(workload, channel);
+}
+
+}  // namespace strata

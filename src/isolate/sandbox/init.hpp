@@ -1,0 +1,16 @@
+// The sandbox side of a run, from clone to exec: the child's setup as a
+// checklist, then strata's own init as pid 1, which starts the workload,
+// reaps zombies, forwards signals and exits with the workload's status.
+#pragma once
+
+#include "isolate/exec.hpp"
+#include "isolate/plan.hpp"
+#include "isolate/sandbox/sync.hpp"
+
+namespace strata {
+
+// Runs in the cloned child; never returns. `pty_slave` is -1 without a pty.
+[[noreturn]] void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel,
+                                    int pty_slave);
+
+}  // namespace strata

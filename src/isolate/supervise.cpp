@@ -1,0 +1,222 @@
+#include "isolate/supervise.hpp"
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <optional>
+
+#include "isolate/exec.hpp"
+
+namespace strata {
+
+namespace {
+
+constexpr std::array kForwarded{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+int send_signal(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+// What the supervisor learned while the child ran.
+struct Reports {
+  std::optional<Error> setup_error;
+  std::optional<Error> exec_error;
+  std::optional<Message> exited;  // the sandbox init's report of the workload's end
+
+  void take(const Message& message) {
+    switch (message.kind) {
+      case MessageKind::setup_failed:
+        setup_error = message.to_error();
+        break;
+      case MessageKind::exec_failed:
+        exec_error = message.to_error();
+        exec_error->exit_code = exec_failure_code(message.err);
+        break;
+      case MessageKind::workload_exited:
+        exited = message;
+        break;
+      case MessageKind::ids_mapped:
+        break;
+    }
+  }
+};
+
+class Loop {
+ public:
+  Loop(const Child& child, SyncChannel& channel, Pty* pty, const ForwardedSignals& signals,
+       const SuperviseOptions& options)
+      : child_(child), channel_(channel), pty_(pty), signals_(signals), options_(options) {
+    input_open_ = output_open_ = pty != nullptr;
+  }
+
+  Result<Reports> run() {
+    while (!child_exited_) {
+      if (auto ok = step(); !ok) {
+        return std::unexpected(ok.error());
+      }
+    }
+    // The child is gone; whatever it reported is queued. Take it all.
+    while (channel_open_) {
+      auto message = channel_.receive(/*wait=*/false);
+      if (!message || !*message) {
+        break;
+      }
+      reports_.take(**message);
+    }
+    while (output_open_ && ::poll(std::array{pollfd{pty_->master(), POLLIN, 0}}.data(), 1, 0) > 0) {
+      output_open_ = pty_->copy_output();
+    }
+    return reports_;
+  }
+
+ private:
+  enum Slot : std::size_t { kSignals, kChild, kChannel, kPtyOut, kPtyIn, kSlots };
+
+  Result<> step() {
+    std::array<pollfd, kSlots> fds{};
+    fds[kSignals] = {signals_.fd(), POLLIN, 0};
+    fds[kChild] = {child_.pidfd.get(), POLLIN, 0};
+    fds[kChannel] = {channel_open_ ? channel_.fd() : -1, POLLIN, 0};
+    fds[kPtyOut] = {output_open_ ? pty_->master() : -1, POLLIN, 0};
+    fds[kPtyIn] = {input_open_ ? STDIN_FILENO : -1, POLLIN, 0};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      return errno == EINTR ? Result<>{} : fail_errno("wait for the workload");
+    }
+    if (fds[kSignals].revents != 0) {
+      forward_signal();
+    }
+    if (fds[kChannel].revents != 0) {
+      auto message = channel_.receive();
+      if (!message) {
+        return std::unexpected(message.error());
+      }
+      if (*message) {
+        reports_.take(**message);
+      } else {
+        channel_open_ = false;
+      }
+    }
+    if (fds[kPtyOut].revents != 0) {
+      output_open_ = pty_->copy_output();
+    }
+    if (fds[kPtyIn].revents != 0) {
+      input_open_ = pty_->copy_input();
+    }
+    child_exited_ = fds[kChild].revents != 0;
+    return {};
+  }
+
+  void forward_signal() {
+    signalfd_siginfo info{};
+    if (::read(signals_.fd(), &info, sizeof info) != sizeof info) {
+      return;
+    }
+    const int sig = static_cast<int>(info.ssi_signo);
+    if (sig == SIGWINCH) {
+      if (pty_ != nullptr) {
+        pty_->resize();
+      }
+      return;
+    }
+    if (options_.skip_terminal_signals && info.ssi_code == SI_KERNEL) {
+      return;
+    }
+    send_signal(child_.pidfd.get(), sig);
+  }
+
+  const Child& child_;
+  SyncChannel& channel_;
+  Pty* pty_;
+  const ForwardedSignals& signals_;
+  const SuperviseOptions& options_;
+  Reports reports_;
+  bool child_exited_ = false;
+  bool channel_open_ = true;
+  bool input_open_ = false;
+  bool output_open_ = false;
+};
+
+Outcome outcome_of(const Reports& reports, int status) {
+  if (reports.exec_error) {
+    return Outcome::from_error(*reports.exec_error);
+  }
+  Outcome outcome;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  if (reports.exited) {  // the sandbox's init knows how the workload itself ended
+    code = reports.exited->exit_code;
+    sig = reports.exited->signal;
+  }
+  if (sig != 0) {
+    outcome.reason = EndReason::signaled;
+    outcome.signal = sig;
+    outcome.exit_code = 128 + sig;
+  } else {
+    outcome.exit_code = code;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+sigset_t ForwardedSignals::forwarded() {
+  sigset_t set;
+  ::sigemptyset(&set);
+  for (int sig : kForwarded) {
+    ::sigaddset(&set, sig);
+  }
+  return set;
+}
+
+Result<ForwardedSignals> ForwardedSignals::block() {
+  sigset_t set = forwarded();
+  ::sigaddset(&set, SIGWINCH);
+  sigset_t previous;
+  if (::sigprocmask(SIG_BLOCK, &set, &previous) != 0) {
+    return fail_errno("block signals");
+  }
+  UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd) {
+    const int err = errno;
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    return fail_errno("create a signalfd", "", err);
+  }
+  return ForwardedSignals(std::move(fd), previous);
+}
+
+ForwardedSignals::~ForwardedSignals() {
+  if (fd_) {
+    ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+  }
+}
+
+Result<Outcome> supervise(Child child, SyncChannel& channel, Pty* pty, const ForwardedSignals& signals,
+                          const SuperviseOptions& options) {
+  Loop loop(child, channel, pty, signals, options);
+  auto reports = loop.run();
+  int status = 0;
+  rusage usage{};
+  while (::wait4(child.pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) {
+      return fail_errno("reap the workload");
+    }
+  }
+  if (!reports) {
+    return std::unexpected(reports.error());
+  }
+  if (reports->setup_error) {
+    return std::unexpected(*reports->setup_error);
+  }
+  Outcome outcome = outcome_of(*reports, status);
+  outcome.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - options.started).count();
+  outcome.max_rss_kib = usage.ru_maxrss;
+  return outcome;
+}
+
+}  // namespace strata

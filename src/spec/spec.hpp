@@ -1,0 +1,83 @@
+// Spec: what to run and with what policy, as typed data. Front ends (the CLI
+// today; strata.toml and OCI config.json later) fill it and validate it; the
+// backends never see raw user input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace strata {
+
+enum class Isolation { host, sandbox };
+
+// The namespaces a sandbox can be given; user and mount are always new.
+enum class Namespace { user, mount, pid, ipc, uts, net, cgroup };
+
+enum class NetMode { none, host };
+
+enum class PtyMode { automatic, never };
+
+enum class MountKind { bind, ro_bind, tmpfs };
+
+struct MountSpec {
+  MountKind kind = MountKind::bind;
+  std::string source;       // host path; empty for tmpfs
+  std::string destination;  // absolute, normalized path inside the sandbox
+  std::uint64_t size = 0;   // tmpfs size in bytes; 0 means the kernel default
+
+  bool operator==(const MountSpec&) const = default;
+};
+
+struct EnvVar {
+  std::string name;
+  std::string value;
+
+  bool operator==(const EnvVar&) const = default;
+};
+
+struct Spec {
+  Isolation isolation = Isolation::sandbox;
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
+
+  std::optional<std::string> rootfs;  // a whole directory tree as /
+  std::vector<MountSpec> mounts;      // in command-line order
+  std::optional<std::string> workdir;
+  std::optional<std::string> hostname;
+  std::vector<EnvVar> env;  // --env, applied last
+  bool clear_env = false;
+  NetMode net = NetMode::none;
+  std::vector<Namespace> shared;  // namespaces kept from the host
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<int> pass_fds;
+  PtyMode pty = PtyMode::automatic;
+
+  bool dry_run = false;
+  std::optional<std::string> json_status;  // file to write the outcome to
+
+  [[nodiscard]] bool shares(Namespace ns) const;
+};
+
+// Parsers for the values of single flags.
+Result<MountSpec> parse_bind(std::string_view text, MountKind kind);  // SRC[:DST]
+Result<MountSpec> parse_tmpfs(std::string_view text);                 // DST[:SIZE]
+Result<EnvVar> parse_env(std::string_view text);                      // NAME=VALUE
+Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
+Result<NetMode> parse_net(std::string_view text);                     // none | host
+Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox
+
+// Lexically normalizes an absolute path inside the sandbox: collapses "//" and
+// "/./", refuses ".." (a destination may never climb) and relative paths.
+Result<std::string> normalize_destination(std::string_view path);
+
+std::string_view to_string(Namespace ns);
+std::string_view to_string(Isolation isolation);
+
+// Checks the whole Spec for contradictions the single-flag parsers cannot see.
+Result<> validate(const Spec& spec);
+
+}  // namespace strata

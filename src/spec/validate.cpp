@@ -1,0 +1,75 @@
+// Whole-Spec checks: contradictions between flags and inputs that do not exist,
+// all found before anything is set up.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "spec/spec.hpp"
+
+namespace strata {
+
+namespace {
+
+Result<> check_directory(const std::string& step, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return fail_errno(step, path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(step, path, "not a directory");
+  }
+  return {};
+}
+
+Result<> check_sandbox_only(const Spec& spec) {
+  const bool sandbox_flags = spec.rootfs || !spec.mounts.empty() || spec.hostname ||
+                             !spec.shared.empty() || spec.uid != 0 || spec.gid != 0 ||
+                             spec.net != NetMode::none;
+  if (spec.isolation == Isolation::host && sandbox_flags) {
+    return fail("check flags", "--isolation host",
+                "--rootfs, --bind, --tmpfs, --hostname, --share, --uid, --gid and --net "
+                "need --isolation sandbox");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<> validate(const Spec& spec) {
+  if (spec.argv.empty()) {
+    return fail("check command", "", "no command given (usage: strata run [flags] -- CMD [ARGS...])");
+  }
+  if (spec.argv.front().empty()) {
+    return fail("check command", "", "the command is an empty string");
+  }
+  if (auto ok = check_sandbox_only(spec); !ok) {
+    return ok;
+  }
+  if (spec.rootfs) {
+    if (auto ok = check_directory("check --rootfs", *spec.rootfs); !ok) {
+      return ok;
+    }
+  }
+  for (const auto& mount : spec.mounts) {
+    struct stat st {};
+    if (mount.kind != MountKind::tmpfs && ::stat(mount.source.c_str(), &st) != 0) {
+      return fail_errno("check bind source", mount.source);
+    }
+  }
+  if (spec.hostname && spec.shares(Namespace::uts)) {
+    return fail("check flags", "--hostname", "cannot set the hostname with --share uts");
+  }
+  if (spec.hostname && (spec.hostname->empty() || spec.hostname->size() > 64)) {
+    return fail("check --hostname", *spec.hostname, "must be 1 to 64 characters");
+  }
+  for (int fd : spec.pass_fds) {
+    if (fd < 3) {
+      return fail("check --pass-fd", std::to_string(fd), "fds 0-2 are always passed");
+    }
+    if (::fcntl(fd, F_GETFD) < 0) {
+      return fail_errno("check --pass-fd", std::to_string(fd));
+    }
+  }
+  return {};
+}
+
+}  // namespace strata

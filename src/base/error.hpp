@@ -41,13 +41,9 @@ inline std::unexpected<Error> fail(std::string step, std::string path, std::stri
 }
 
 // A failure of a system call: captures errno at the call site.
-inline std::unexpected<Error> fail_errno(std::string step, std::string path = {},
-                                         int err = errno) {
-  return std::unexpected(Error{.step = std::move(step),
-                               .path = std::move(path),
-                               .err = err,
-                               .detail = {},
-                               .exit_code = kExitFailure});
+inline std::unexpected<Error> fail_errno(std::string step, std::string path = {}, int err = errno) {
+  return std::unexpected(Error{
+      .step = std::move(step), .path = std::move(path), .err = err, .detail = {}, .exit_code = kExitFailure});
 }
 
 }  // namespace strata

@@ -10,9 +10,13 @@ namespace {
 Level g_level = Level::normal;
 }  // namespace
 
-void set_level(Level level) { g_level = level; }
+void set_level(Level level) {
+  g_level = level;
+}
 
-Level level() { return g_level; }
+Level level() {
+  return g_level;
+}
 
 void line(std::string_view text) {
   std::string out = "strata: ";

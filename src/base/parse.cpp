@@ -25,21 +25,16 @@ struct SignalName {
 
 // The signals a user can name; numbers come from <signal.h>, not assumptions.
 constexpr std::array kSignals{
-    SignalName{SIGHUP, "HUP"},       SignalName{SIGINT, "INT"},
-    SignalName{SIGQUIT, "QUIT"},     SignalName{SIGILL, "ILL"},
-    SignalName{SIGTRAP, "TRAP"},     SignalName{SIGABRT, "ABRT"},
-    SignalName{SIGBUS, "BUS"},       SignalName{SIGFPE, "FPE"},
-    SignalName{SIGKILL, "KILL"},     SignalName{SIGUSR1, "USR1"},
-    SignalName{SIGSEGV, "SEGV"},     SignalName{SIGUSR2, "USR2"},
-    SignalName{SIGPIPE, "PIPE"},     SignalName{SIGALRM, "ALRM"},
-    SignalName{SIGTERM, "TERM"},     SignalName{SIGCHLD, "CHLD"},
-    SignalName{SIGCONT, "CONT"},     SignalName{SIGSTOP, "STOP"},
-    SignalName{SIGTSTP, "TSTP"},     SignalName{SIGTTIN, "TTIN"},
-    SignalName{SIGTTOU, "TTOU"},     SignalName{SIGURG, "URG"},
-    SignalName{SIGXCPU, "XCPU"},     SignalName{SIGXFSZ, "XFSZ"},
-    SignalName{SIGVTALRM, "VTALRM"}, SignalName{SIGPROF, "PROF"},
-    SignalName{SIGWINCH, "WINCH"},   SignalName{SIGIO, "IO"},
-    SignalName{SIGPWR, "PWR"},       SignalName{SIGSYS, "SYS"},
+    SignalName{SIGHUP, "HUP"},       SignalName{SIGINT, "INT"},   SignalName{SIGQUIT, "QUIT"},
+    SignalName{SIGILL, "ILL"},       SignalName{SIGTRAP, "TRAP"}, SignalName{SIGABRT, "ABRT"},
+    SignalName{SIGBUS, "BUS"},       SignalName{SIGFPE, "FPE"},   SignalName{SIGKILL, "KILL"},
+    SignalName{SIGUSR1, "USR1"},     SignalName{SIGSEGV, "SEGV"}, SignalName{SIGUSR2, "USR2"},
+    SignalName{SIGPIPE, "PIPE"},     SignalName{SIGALRM, "ALRM"}, SignalName{SIGTERM, "TERM"},
+    SignalName{SIGCHLD, "CHLD"},     SignalName{SIGCONT, "CONT"}, SignalName{SIGSTOP, "STOP"},
+    SignalName{SIGTSTP, "TSTP"},     SignalName{SIGTTIN, "TTIN"}, SignalName{SIGTTOU, "TTOU"},
+    SignalName{SIGURG, "URG"},       SignalName{SIGXCPU, "XCPU"}, SignalName{SIGXFSZ, "XFSZ"},
+    SignalName{SIGVTALRM, "VTALRM"}, SignalName{SIGPROF, "PROF"}, SignalName{SIGWINCH, "WINCH"},
+    SignalName{SIGIO, "IO"},         SignalName{SIGPWR, "PWR"},   SignalName{SIGSYS, "SYS"},
 };
 
 }  // namespace

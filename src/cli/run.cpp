@@ -28,7 +28,8 @@ T value_or_throw(Result<T> result, const std::string& flag) {
 template <class F>
 CLI::Option* each(CLI::App& command, const std::string& name, F handle, const std::string& help) {
   return command
-      .add_option_function<std::string>(name, [handle](const std::string& text) { handle(text); }, help)
+      .add_option_function<std::string>(
+          name, [handle](const std::string& text) { handle(text); }, help)
       ->trigger_on_parse()
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -37,38 +38,45 @@ CLI::Option* each(CLI::App& command, const std::string& name, F handle, const st
 void add_filesystem_flags(CLI::App& command, Spec& spec) {
   command.add_option("--rootfs", spec.rootfs, "Use DIR as the root instead of the host's system dirs")
       ->type_name("DIR");
-  each(command, "--bind",
-       [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::bind), "--bind")); },
-       "Bind a host path read-write at DST")
+  each(
+      command, "--bind",
+      [&spec](const std::string& t) {
+        spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::bind), "--bind"));
+      },
+      "Bind a host path read-write at DST")
       ->type_name("SRC[:DST]");
-  each(command, "--ro-bind",
-       [&spec](const std::string& t) {
-         spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::ro_bind), "--ro-bind"));
-       },
-       "Bind a host path read-only at DST")
+  each(
+      command, "--ro-bind",
+      [&spec](const std::string& t) {
+        spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::ro_bind), "--ro-bind"));
+      },
+      "Bind a host path read-only at DST")
       ->type_name("SRC[:DST]");
-  each(command, "--tmpfs",
-       [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_tmpfs(t), "--tmpfs")); },
-       "Mount a private tmpfs at DST")
+  each(
+      command, "--tmpfs",
+      [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_tmpfs(t), "--tmpfs")); },
+      "Mount a private tmpfs at DST")
       ->type_name("DST[:SIZE]");
   command.add_option("--workdir", spec.workdir, "Working directory inside (default: the caller's, else /)")
       ->type_name("DIR");
 }
 
 void add_process_flags(CLI::App& command, Spec& spec) {
-  each(command, "--env",
-       [&spec](const std::string& t) { spec.env.push_back(value_or_throw(parse_env(t), "--env")); },
-       "Set an environment variable inside")
+  each(
+      command, "--env",
+      [&spec](const std::string& t) { spec.env.push_back(value_or_throw(parse_env(t), "--env")); },
+      "Set an environment variable inside")
       ->type_name("NAME=VALUE");
   command.add_flag("--clear-env", spec.clear_env,
                    "Start from an empty environment (default keeps PATH, TERM, LANG and sets HOME)");
   command.add_option("--uid", spec.uid, "User id inside (mapped to the caller)")->type_name("UID");
   command.add_option("--gid", spec.gid, "Group id inside (mapped to the caller's group)")->type_name("GID");
-  each(command, "--pass-fd",
-       [&spec](const std::string& t) {
-         spec.pass_fds.push_back(static_cast<int>(value_or_throw(parse_uint(t, 0, 1U << 30), "--pass-fd")));
-       },
-       "Keep this open fd in the workload (all others >= 3 are closed)")
+  each(
+      command, "--pass-fd",
+      [&spec](const std::string& t) {
+        spec.pass_fds.push_back(static_cast<int>(value_or_throw(parse_uint(t, 0, 1U << 30), "--pass-fd")));
+      },
+      "Keep this open fd in the workload (all others >= 3 are closed)")
       ->type_name("FD");
   command.add_flag_function(
       "--no-pty", [&spec](std::int64_t) { spec.pty = PtyMode::never; },
@@ -76,18 +84,24 @@ void add_process_flags(CLI::App& command, Spec& spec) {
 }
 
 void add_namespace_flags(CLI::App& command, Spec& spec) {
-  command.add_option_function<std::string>(
-             "--isolation", [&spec](const std::string& t) { spec.isolation = value_or_throw(parse_isolation(t), "--isolation"); },
-             "Isolation layer: sandbox (default) or host")
+  command
+      .add_option_function<std::string>(
+          "--isolation",
+          [&spec](const std::string& t) {
+            spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
+          },
+          "Isolation layer: sandbox (default) or host")
       ->type_name("LAYER");
   command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
-  command.add_option_function<std::string>(
-             "--net", [&spec](const std::string& t) { spec.net = value_or_throw(parse_net(t), "--net"); },
-             "none: a new network namespace with only loopback (default); host: the host's network")
+  command
+      .add_option_function<std::string>(
+          "--net", [&spec](const std::string& t) { spec.net = value_or_throw(parse_net(t), "--net"); },
+          "none: a new network namespace with only loopback (default); host: the host's network")
       ->type_name("MODE");
-  each(command, "--share",
-       [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
-       "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
+  each(
+      command, "--share",
+      [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
+      "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
       ->type_name("NS");
 }
 
@@ -111,7 +125,7 @@ int run(Spec& spec, std::vector<std::string> command) {
   }
   const Plan plan = build_plan(spec, gather_host_facts());
   if (spec.dry_run) {
-    std::fputs(to_text(plan).c_str(), stdout);
+    (void)std::fputs(to_text(plan).c_str(), stdout);
     return 0;
   }
   auto outcome = make_backend(plan.isolation)->run(plan);

@@ -56,11 +56,11 @@ Result<Child> clone_into(const std::vector<Namespace>& namespaces) {
   if (pid < 0) {
     const int err = errno;
     if (err == EPERM || err == ENOSPC || err == EUSERS) {
-      return std::unexpected(Error{
-          .step = "clone into new namespaces",
-          .err = err,
-          .detail = "user namespaces may be disabled (see user.max_user_namespaces and "
-                    "kernel.unprivileged_userns_clone)"});
+      return std::unexpected(Error{.step = "clone into new namespaces",
+                                   .err = err,
+                                   .detail =
+                                       "user namespaces may be disabled (see user.max_user_namespaces and "
+                                       "kernel.unprivileged_userns_clone)"});
     }
     return fail_errno("clone into new namespaces", "", err);
   }

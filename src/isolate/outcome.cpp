@@ -31,10 +31,8 @@ std::string_view to_string(EndReason reason) {
 
 nlohmann::json to_json(const Outcome& outcome) {
   nlohmann::json out{
-      {"schema", "strata.outcome/v1"},
-      {"reason", to_string(outcome.reason)},
-      {"exit_code", outcome.exit_code},
-      {"wall_seconds", outcome.wall_seconds},
+      {"schema", "strata.outcome/v1"},      {"reason", to_string(outcome.reason)},
+      {"exit_code", outcome.exit_code},     {"wall_seconds", outcome.wall_seconds},
       {"max_rss_kib", outcome.max_rss_kib},
   };
   if (outcome.reason == EndReason::signaled) {

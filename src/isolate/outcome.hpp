@@ -18,8 +18,8 @@ enum class EndReason {
 
 struct Outcome {
   EndReason reason = EndReason::exited;
-  int exit_code = 0;      // what strata exits with
-  int signal = 0;         // the terminating signal, for EndReason::signaled
+  int exit_code = 0;           // what strata exits with
+  int signal = 0;              // the terminating signal, for EndReason::signaled
   std::optional<Error> error;  // for exec_failed and setup_failed
   double wall_seconds = 0;
   long max_rss_kib = 0;  // largest resident set of the workload's process tree

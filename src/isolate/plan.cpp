@@ -25,13 +25,11 @@ constexpr std::array<std::string_view, 8> kSystemPaths{
 // and print text, nothing that names the caller's files or sessions.
 constexpr std::array<std::string_view, 3> kSafeEnv{"PATH", "TERM", "LANG"};
 
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr std::string_view kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // The character devices of a minimal /dev, bound from the host because a user
 // namespace cannot mknod.
-constexpr std::array<std::string_view, 6> kDevices{"null",   "zero",    "full",
-                                                   "random", "urandom", "tty"};
+constexpr std::array<std::string_view, 6> kDevices{"null", "zero", "full", "random", "urandom", "tty"};
 
 MountStep step(StepKind kind, std::string source, std::string destination) {
   return MountStep{.kind = kind, .source = std::move(source), .destination = std::move(destination)};
@@ -106,8 +104,7 @@ void add_user_mounts(const Spec& spec, std::vector<MountStep>& out) {
 
 std::vector<Namespace> new_namespaces(const Spec& spec) {
   std::vector<Namespace> out{Namespace::user, Namespace::mount};
-  for (Namespace ns : {Namespace::pid, Namespace::ipc, Namespace::uts, Namespace::net,
-                       Namespace::cgroup}) {
+  for (Namespace ns : {Namespace::pid, Namespace::ipc, Namespace::uts, Namespace::net, Namespace::cgroup}) {
     const bool keep = spec.shares(ns) || (ns == Namespace::net && spec.net == NetMode::host);
     if (!keep) {
       out.push_back(ns);
@@ -118,7 +115,9 @@ std::vector<Namespace> new_namespaces(const Spec& spec) {
 
 }  // namespace
 
-bool Plan::unshares(Namespace ns) const { return std::ranges::find(namespaces, ns) != namespaces.end(); }
+bool Plan::unshares(Namespace ns) const {
+  return std::ranges::find(namespaces, ns) != namespaces.end();
+}
 
 HostFacts gather_host_facts() {
   HostFacts host;
@@ -137,7 +136,7 @@ HostFacts gather_host_facts() {
   }
   for (std::string_view path : kSystemPaths) {
     const std::string name(path);
-    struct stat st {};
+    struct stat st{};
     if (::lstat(name.c_str(), &st) != 0) {
       continue;
     }
@@ -266,12 +265,13 @@ std::string to_text(const Plan& plan) {
   std::string out = fmt::format("isolation: {}\n", to_string(plan.isolation));
   if (plan.isolation == Isolation::sandbox) {
     std::vector<std::string> names;
+    names.reserve(plan.namespaces.size());
     for (Namespace ns : plan.namespaces) {
       names.emplace_back(to_string(ns));
     }
     out += fmt::format("namespaces: {}\n", join(names, " "));
-    out += fmt::format("uid map: {} -> {}\ngid map: {} -> {}{}\n", plan.uid_map.inside,
-                       plan.uid_map.outside, plan.gid_map.inside, plan.gid_map.outside,
+    out += fmt::format("uid map: {} -> {}\ngid map: {} -> {}{}\n", plan.uid_map.inside, plan.uid_map.outside,
+                       plan.gid_map.inside, plan.gid_map.outside,
                        plan.deny_setgroups ? " (setgroups denied)" : "");
     out += fmt::format("hostname: {}\n", plan.hostname.value_or("(host's)"));
     out += fmt::format("network: {}\n", plan.loopback_up ? "new namespace, loopback only" : "host's");
@@ -281,13 +281,15 @@ std::string to_text(const Plan& plan) {
     for (const auto& s : plan.mounts) {
       out += "  " + describe(s) + "\n";
     }
-    out += fmt::format("identity: uid {} gid {}, no capabilities, no_new_privs\n",
-                       plan.process.uid, plan.process.gid);
+    out += fmt::format("identity: uid {} gid {}, no capabilities, no_new_privs\n", plan.process.uid,
+                       plan.process.gid);
   }
-  out += fmt::format("workdir: {}{}\n", plan.process.cwd, plan.process.cwd_required ? "" : " (if present, else /)");
+  out += fmt::format("workdir: {}{}\n", plan.process.cwd,
+                     plan.process.cwd_required ? "" : " (if present, else /)");
   out += fmt::format("env: {}\n", join(plan.process.env, " "));
   out += fmt::format("pty: {}\n", plan.process.pty ? "yes" : "no");
   std::vector<std::string> fds;
+  fds.reserve(plan.process.pass_fds.size());
   for (int fd : plan.process.pass_fds) {
     fds.push_back(std::to_string(fd));
   }

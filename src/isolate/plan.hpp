@@ -34,12 +34,12 @@ struct HostFacts {
 HostFacts gather_host_facts();
 
 enum class StepKind {
-  bind,       // bind-mount a host path (recursively)
-  tmpfs,      // a new tmpfs
-  proc,       // a new procfs for the sandbox's pid namespace
-  devpts,     // a new devpts instance
-  dev_node,   // bind one host character device onto a new file
-  symlink,    // create a symlink
+  bind,      // bind-mount a host path (recursively)
+  tmpfs,     // a new tmpfs
+  proc,      // a new procfs for the sandbox's pid namespace
+  devpts,    // a new devpts instance
+  dev_node,  // bind one host character device onto a new file
+  symlink,   // create a symlink
 };
 
 struct MountStep {
@@ -70,7 +70,7 @@ struct ProcessPlan {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::vector<int> pass_fds;
-  bool pty = false;  // give the workload a pseudo-terminal (stdin is a terminal)
+  bool pty = false;               // give the workload a pseudo-terminal (stdin is a terminal)
   std::array<bool, 3> pty_fds{};  // which of fds 0-2 are terminals, and get the pty
 };
 

@@ -88,9 +88,13 @@ void Pty::resize() const {
   }
 }
 
-bool Pty::copy_input() const { return copy(STDIN_FILENO, master_.get()); }
+bool Pty::copy_input() const {
+  return copy(STDIN_FILENO, master_.get());
+}
 
-bool Pty::copy_output() const { return copy(master_.get(), STDOUT_FILENO); }
+bool Pty::copy_output() const {
+  return copy(master_.get(), STDOUT_FILENO);
+}
 
 bool attach_pty(int slave, const std::array<bool, 3>& tty_fds) {
   if (::ioctl(slave, TIOCSCTTY, 0) != 0) {

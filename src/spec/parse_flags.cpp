@@ -22,7 +22,9 @@ constexpr std::array<std::pair<Namespace, std::string_view>, 7> kNamespaceNames{
 
 }  // namespace
 
-bool Spec::shares(Namespace ns) const { return std::ranges::find(shared, ns) != shared.end(); }
+bool Spec::shares(Namespace ns) const {
+  return std::ranges::find(shared, ns) != shared.end();
+}
 
 std::string_view to_string(Namespace ns) {
   for (const auto& [value, name] : kNamespaceNames) {
@@ -104,16 +106,14 @@ Result<EnvVar> parse_env(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) {
     return fail("parse env", std::string(text), "contains a NUL byte");
   }
-  return EnvVar{.name = std::string(text.substr(0, equals)),
-                .value = std::string(text.substr(equals + 1))};
+  return EnvVar{.name = std::string(text.substr(0, equals)), .value = std::string(text.substr(equals + 1))};
 }
 
 Result<Namespace> parse_namespace(std::string_view text) {
   for (const auto& [value, name] : kNamespaceNames) {
     if (name == text) {
       if (value == Namespace::user || value == Namespace::mount) {
-        return fail("parse --share", std::string(text),
-                    "the user and mount namespaces are always new");
+        return fail("parse --share", std::string(text), "the user and mount namespaces are always new");
       }
       return value;
     }

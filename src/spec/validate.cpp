@@ -10,7 +10,7 @@ namespace strata {
 namespace {
 
 Result<> check_directory(const std::string& step, const std::string& path) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
     return fail_errno(step, path);
   }
@@ -21,9 +21,8 @@ Result<> check_directory(const std::string& step, const std::string& path) {
 }
 
 Result<> check_sandbox_only(const Spec& spec) {
-  const bool sandbox_flags = spec.rootfs || !spec.mounts.empty() || spec.hostname ||
-                             !spec.shared.empty() || spec.uid != 0 || spec.gid != 0 ||
-                             spec.net != NetMode::none;
+  const bool sandbox_flags = spec.rootfs || !spec.mounts.empty() || spec.hostname || !spec.shared.empty() ||
+                             spec.uid != 0 || spec.gid != 0 || spec.net != NetMode::none;
   if (spec.isolation == Isolation::host && sandbox_flags) {
     return fail("check flags", "--isolation host",
                 "--rootfs, --bind, --tmpfs, --hostname, --share, --uid, --gid and --net "
@@ -50,7 +49,7 @@ Result<> validate(const Spec& spec) {
     }
   }
   for (const auto& mount : spec.mounts) {
-    struct stat st {};
+    struct stat st{};
     if (mount.kind != MountKind::tmpfs && ::stat(mount.source.c_str(), &st) != 0) {
       return fail_errno("check bind source", mount.source);
     }

@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "base/fds.hpp"
-#include "isolate/exec.hpp"
 #include "isolate/clone.hpp"
+#include "isolate/exec.hpp"
 
 namespace strata {
 

@@ -58,13 +58,16 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::string base_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+std::string base_of(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
 
 bool create_entry(int parent, const std::string& name, bool directory) {
   if (directory) {
     return ::mkdirat(parent, name.c_str(), 0755) == 0;
   }
-  const UniqueFd file(::openat(parent, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+  const UniqueFd file(
+      ::openat(parent, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
   return file.valid();
 }
 
@@ -96,7 +99,7 @@ Result<UniqueFd> resolve(int root, const std::string& path, bool directory, bool
   if (!fd) {
     return fail_errno("resolve mount destination", path);
   }
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd.get(), &st) != 0) {
     return fail_errno("stat mount destination", path);
   }
@@ -125,8 +128,8 @@ Result<UniqueFd> new_filesystem(const char* type, const MountStep& step, std::ui
     ok = set("size", std::to_string(step.size));
   }
   if (ok && step.kind == StepKind::devpts) {
-    ok = ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "newinstance", nullptr, 0) == 0 &&
-         set("ptmxmode", "0666") && set("mode", "0620");
+    ok = ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "newinstance", nullptr, 0) == 0 && set("ptmxmode", "0666") &&
+         set("mode", "0620");
   }
   if (!ok || ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     return fail_errno(std::string("create filesystem ") + type, step.destination);
@@ -153,7 +156,7 @@ Result<> mount_bind(int root, const MountStep& step) {
   if (!tree) {
     return std::unexpected(tree.error());
   }
-  struct stat st {};
+  struct stat st{};
   if (::fstat(tree->get(), &st) != 0) {
     return fail_errno("stat bind source", step.source);
   }
@@ -176,7 +179,7 @@ Result<> mount_device(int root, const MountStep& step) {
   if (!tree) {
     return std::unexpected(tree.error());
   }
-  struct stat st {};
+  struct stat st{};
   if (::fstat(tree->get(), &st) != 0 || !S_ISCHR(st.st_mode)) {
     return fail("bind device", step.source, "is not a character device");
   }
@@ -270,8 +273,9 @@ Result<UniqueFd> mount_root(const Plan& plan) {
     }
     attached = attach(tree->get(), target.get(), "/");
   } else {
-    auto mount = new_filesystem("tmpfs", MountStep{.kind = StepKind::tmpfs, .destination = "/", .mode = "0755"},
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    auto mount =
+        new_filesystem("tmpfs", MountStep{.kind = StepKind::tmpfs, .destination = "/", .mode = "0755"},
+                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
     if (!mount) {
       return std::unexpected(mount.error());
     }

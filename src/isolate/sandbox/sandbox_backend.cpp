@@ -1,4 +1,6 @@
 // The process sandbox, parent side: the setup order in one place.
+#include "isolate/sandbox/sandbox_backend.hpp"
+
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/sandbox/init.hpp"
-#include "isolate/sandbox/sandbox_backend.hpp"
 #include "isolate/sandbox/userns.hpp"
 
 namespace strata {

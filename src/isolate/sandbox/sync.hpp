@@ -31,7 +31,7 @@ enum class MessageKind : std::uint32_t {
 
 struct Message {
   MessageKind kind{};
-  std::int32_t err = 0;        // errno of a failed step
+  std::int32_t err = 0;         // errno of a failed step
   std::int32_t exit_code = -1;  // workload_exited: exit status, or -1
   std::int32_t signal = 0;      // workload_exited: terminating signal, or 0
   char step[64]{};

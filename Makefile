@@ -1,0 +1,42 @@
+SHELL := /bin/bash
+# Entry points for people and CI. `make demo` and `make test` work on a fresh
+# Debian 12 machine as root: they install what they need first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+# Every Debian package the build, the tests and the benchmark use.
+DEB_PACKAGES := cmake g++ make pkg-config libc6-dev \
+  libcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
+  clang-format-19 clang-tidy-19 bubblewrap hyperfine iproute2 util-linux
+
+.PHONY: all deps build demo test bench format clean
+
+all: build
+
+# Installs only when something is missing, so a second run costs nothing.
+deps:
+	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEB_PACKAGES) 2>/dev/null \
+	  | awk '$$1 == "ii" { print $$2 }' | sort | comm -13 - <(printf '%s\n' $(DEB_PACKAGES) | sort)); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./demo/demo.sh $(BUILD)/src/strata
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./bench/run.sh $(abspath $(BUILD))/src/strata
+
+format:
+	clang-format-19 -i $$(find src tests -name '*.cpp' -o -name '*.hpp' -o -name '*.c')
+
+clean:
+	rm -rf $(BUILD)

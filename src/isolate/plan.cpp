@@ -200,11 +200,11 @@ Plan build_plan(const Spec& spec, const HostFacts& host) {
   plan.process.cwd = spec.workdir.value_or(host.cwd.empty() ? "/" : host.cwd);
   plan.process.cwd_required = spec.workdir.has_value();
   plan.process.pass_fds = spec.pass_fds;
+  if (spec.isolation == Isolation::host) {
+    return plan;  // the workload uses the caller's terminal directly
+  }
   plan.process.pty = spec.pty == PtyMode::automatic && host.stdin_tty;
   plan.process.pty_fds = {host.stdin_tty, host.stdout_tty, host.stderr_tty};
-  if (spec.isolation == Isolation::host) {
-    return plan;
-  }
   plan.namespaces = new_namespaces(spec);
   plan.uid_map = {.inside = spec.uid, .outside = host.uid, .count = 1};
   plan.gid_map = {.inside = spec.gid, .outside = host.gid, .count = 1};

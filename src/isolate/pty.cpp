@@ -37,48 +37,22 @@ bool copy(int from, int to) {
 
 }  // namespace
 
-Result<Pty> Pty::open() {
-  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) {
-    return fail_errno("open a pseudo-terminal", "/dev/ptmx");
-  }
-  if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) {
-    return fail_errno("unlock the pseudo-terminal", "/dev/ptmx");
-  }
-  char name[128];
-  if (::ptsname_r(master.get(), name, sizeof name) != 0) {
-    return fail_errno("name the pseudo-terminal");
-  }
-  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) {
-    return fail_errno("open the pseudo-terminal", name);
-  }
+Pty::Pty(UniqueFd master) : master_(std::move(master)) {
   termios settings{};
-  if (::tcgetattr(STDIN_FILENO, &settings) == 0) {
-    ::tcsetattr(slave.get(), TCSANOW, &settings);
+  if (::tcgetattr(STDIN_FILENO, &settings) != 0) {
+    return;  // stdin stopped being a terminal; relay without raw mode
   }
-  Pty pty(std::move(master), std::move(slave));
-  pty.resize();
-  return pty;
+  ::tcsetattr(master_.get(), TCSANOW, &settings);
+  resize();
+  saved_ = settings;
+  ::cfmakeraw(&settings);
+  ::tcsetattr(STDIN_FILENO, TCSADRAIN, &settings);
 }
 
 Pty::~Pty() {
   if (saved_) {
     ::tcsetattr(STDIN_FILENO, TCSADRAIN, &*saved_);
   }
-}
-
-Result<> Pty::make_caller_raw() {
-  termios settings{};
-  if (::tcgetattr(STDIN_FILENO, &settings) != 0) {
-    return fail_errno("read the terminal settings", "stdin");
-  }
-  saved_ = settings;
-  ::cfmakeraw(&settings);
-  if (::tcsetattr(STDIN_FILENO, TCSADRAIN, &settings) != 0) {
-    return fail_errno("put the terminal in raw mode", "stdin");
-  }
-  return {};
 }
 
 void Pty::resize() const {
@@ -96,16 +70,28 @@ bool Pty::copy_output() const {
   return copy(master_.get(), STDOUT_FILENO);
 }
 
-bool attach_pty(int slave, const std::array<bool, 3>& tty_fds) {
-  if (::ioctl(slave, TIOCSCTTY, 0) != 0) {
-    return false;
+Result<UniqueFd> open_pty_inside(const std::array<bool, 3>& tty_fds) {
+  UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) {
+    return fail_errno("open a pseudo-terminal", "/dev/ptmx");
+  }
+  char name[64];
+  if (::unlockpt(master.get()) != 0 || ::ptsname_r(master.get(), name, sizeof name) != 0) {
+    return fail_errno("unlock the pseudo-terminal", "/dev/ptmx");
+  }
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) {
+    return fail_errno("open the pseudo-terminal", name);
+  }
+  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) {
+    return fail_errno("make the controlling terminal", name);
   }
   for (int fd = 0; fd < 3; ++fd) {
-    if (tty_fds[static_cast<std::size_t>(fd)] && ::dup2(slave, fd) < 0) {
-      return false;
+    if (tty_fds[static_cast<std::size_t>(fd)] && ::dup2(slave.get(), fd) < 0) {
+      return fail_errno("attach the pseudo-terminal to fd", std::to_string(fd));
     }
   }
-  return true;
+  return master;
 }
 
 }  // namespace strata

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "isolate/exec.hpp"
+#include "isolate/pty.hpp"
 
 namespace strata {
 
@@ -41,6 +42,7 @@ struct Reports {
         exited = message;
         break;
       case MessageKind::ids_mapped:
+      case MessageKind::pty_master:
         break;
     }
   }
@@ -48,11 +50,9 @@ struct Reports {
 
 class Loop {
  public:
-  Loop(const Child& child, SyncChannel& channel, Pty* pty, const ForwardedSignals& signals,
+  Loop(const Child& child, SyncChannel& channel, const ForwardedSignals& signals,
        const SuperviseOptions& options)
-      : child_(child), channel_(channel), pty_(pty), signals_(signals), options_(options) {
-    input_open_ = output_open_ = pty != nullptr;
-  }
+      : child_(child), channel_(channel), signals_(signals), options_(options) {}
 
   Result<Reports> run() {
     while (!child_exited_) {
@@ -62,11 +62,11 @@ class Loop {
     }
     // The child is gone; whatever it reported is queued. Take it all.
     while (channel_open_) {
-      auto message = channel_.receive(/*wait=*/false);
-      if (!message || !*message) {
+      auto incoming = channel_.receive(/*wait=*/false);
+      if (!incoming || !*incoming) {
         break;
       }
-      reports_.take(**message);
+      take(**incoming);
     }
     while (output_open_ && ::poll(std::array{pollfd{pty_->master(), POLLIN, 0}}.data(), 1, 0) > 0) {
       output_open_ = pty_->copy_output();
@@ -91,12 +91,12 @@ class Loop {
       forward_signal();
     }
     if (fds[kChannel].revents != 0) {
-      auto message = channel_.receive();
-      if (!message) {
-        return std::unexpected(message.error());
+      auto incoming = channel_.receive();
+      if (!incoming) {
+        return std::unexpected(incoming.error());
       }
-      if (*message) {
-        reports_.take(**message);
+      if (*incoming) {
+        take(**incoming);
       } else {
         channel_open_ = false;
       }
@@ -111,6 +111,14 @@ class Loop {
     return {};
   }
 
+  void take(Incoming& incoming) {
+    if (incoming.message.kind == MessageKind::pty_master && incoming.fd && !pty_) {
+      pty_.emplace(std::move(incoming.fd));
+      input_open_ = output_open_ = true;
+    }
+    reports_.take(incoming.message);
+  }
+
   void forward_signal() {
     signalfd_siginfo info{};
     if (::read(signals_.fd(), &info, sizeof info) != sizeof info) {
@@ -118,7 +126,7 @@ class Loop {
     }
     const int sig = static_cast<int>(info.ssi_signo);
     if (sig == SIGWINCH) {
-      if (pty_ != nullptr) {
+      if (pty_) {
         pty_->resize();
       }
       return;
@@ -131,7 +139,7 @@ class Loop {
 
   const Child& child_;
   SyncChannel& channel_;
-  Pty* pty_;
+  std::optional<Pty> pty_;
   const ForwardedSignals& signals_;
   const SuperviseOptions& options_;
   Reports reports_;
@@ -195,9 +203,9 @@ ForwardedSignals::~ForwardedSignals() {
   }
 }
 
-Result<Outcome> supervise(Child child, SyncChannel& channel, Pty* pty, const ForwardedSignals& signals,
+Result<Outcome> supervise(Child child, SyncChannel& channel, const ForwardedSignals& signals,
                           const SuperviseOptions& options) {
-  Loop loop(child, channel, pty, signals, options);
+  Loop loop(child, channel, signals, options);
   auto reports = loop.run();
   int status = 0;
   rusage usage{};

@@ -9,7 +9,6 @@
 
 #include "base/unique_fd.hpp"
 #include "isolate/outcome.hpp"
-#include "isolate/pty.hpp"
 #include "isolate/sandbox/sync.hpp"
 
 namespace strata {
@@ -51,8 +50,9 @@ struct SuperviseOptions {
 };
 
 // Runs until the child exits, then reaps it and builds the Outcome. A
-// setup_failed report becomes the error.
-Result<Outcome> supervise(Child child, SyncChannel& channel, Pty* pty, const ForwardedSignals& signals,
+// setup_failed report becomes the error. A pty master sent by the workload
+// is relayed to the caller's terminal.
+Result<Outcome> supervise(Child child, SyncChannel& channel, const ForwardedSignals& signals,
                           const SuperviseOptions& options);
 
 }  // namespace strata

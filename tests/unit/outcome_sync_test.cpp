@@ -59,15 +59,15 @@ TEST(SyncChannel, CarriesTypedMessagesInOrder) {
 
   auto first = parent.receive();
   ASSERT_TRUE(first && *first);
-  EXPECT_EQ((*first)->kind, MessageKind::setup_failed);
-  EXPECT_EQ((*first)->to_error().message(), "mount proc '/proc': locked: Operation not permitted");
+  EXPECT_EQ((*first)->message.kind, MessageKind::setup_failed);
+  EXPECT_EQ((*first)->message.to_error().message(), "mount proc '/proc': locked: Operation not permitted");
   auto second = parent.receive();
   ASSERT_TRUE(second && *second);
-  EXPECT_EQ((*second)->kind, MessageKind::exec_failed);
-  EXPECT_EQ((*second)->to_error().path, "missing-command");
+  EXPECT_EQ((*second)->message.kind, MessageKind::exec_failed);
+  EXPECT_EQ((*second)->message.to_error().path, "missing-command");
   auto third = parent.receive();
   ASSERT_TRUE(third && *third);
-  EXPECT_EQ((*third)->signal, SIGTERM);
+  EXPECT_EQ((*third)->message.signal, SIGTERM);
   auto end = parent.receive();
   ASSERT_TRUE(end);
   EXPECT_FALSE(*end) << "end of file once the child side is closed";
@@ -80,7 +80,26 @@ TEST(SyncChannel, LongTextIsTruncatedNotOverflowed) {
   child.setup_failed(Error{.step = "s", .path = std::string(5000, 'p')});
   auto message = parent.receive();
   ASSERT_TRUE(message && *message);
-  EXPECT_EQ((*message)->to_error().path, std::string(sizeof(Message::path) - 1, 'p'));
+  EXPECT_EQ((*message)->message.to_error().path, std::string(sizeof(Message::path) - 1, 'p'));
+}
+
+TEST(SyncChannel, PassesAnFdAlong) {
+  auto pair = SyncChannel::make_pair();
+  ASSERT_TRUE(pair);
+  auto& [parent, child] = *pair;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  child.pty_master(fds[1]);
+  ::close(fds[1]);
+  auto incoming = parent.receive();
+  ASSERT_TRUE(incoming && *incoming);
+  EXPECT_EQ((*incoming)->message.kind, MessageKind::pty_master);
+  ASSERT_TRUE((*incoming)->fd.valid());
+  ASSERT_EQ(::write((*incoming)->fd.get(), "x", 1), 1) << "the received fd is the pipe's write end";
+  char c = 0;
+  EXPECT_EQ(::read(fds[0], &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+  ::close(fds[0]);
 }
 
 TEST(SyncChannel, NoWaitReturnsNothingWhenEmpty) {

@@ -75,7 +75,8 @@ TEST(BuildPlan, SystemMountPointsRefuseSymlinks) {
 
 TEST(BuildPlan, MinimalDev) {
   const Plan plan = build_plan(command(), merged_usr_host());
-  for (const char* node : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}) {
+  for (const char* node :
+       {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}) {
     ASSERT_NE(find(plan, node), nullptr) << node;
     EXPECT_EQ(find(plan, node)->kind, StepKind::dev_node);
   }

@@ -1,7 +1,7 @@
+#include "spec/spec.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include "spec/spec.hpp"
 
 namespace strata {
 namespace {

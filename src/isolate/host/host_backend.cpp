@@ -52,7 +52,7 @@ Result<Outcome> HostBackend::run(const Plan& plan) {
     run_child(plan.process, args, child_end);
   }
   child_end.close();
-  return supervise(std::move(*child), parent_end, nullptr, *signals,
+  return supervise(std::move(*child), parent_end, *signals,
                    {.skip_terminal_signals = true, .started = started});
 }
 

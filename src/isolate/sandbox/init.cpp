@@ -22,12 +22,9 @@ namespace {
   ::_exit(kExitFailure);
 }
 
-std::vector<int> fds_to_keep(const Plan& plan, const SyncChannel& channel, int pty_slave) {
+std::vector<int> fds_to_keep(const Plan& plan, const SyncChannel& channel) {
   std::vector<int> keep = plan.process.pass_fds;
   keep.push_back(channel.fd());
-  if (pty_slave >= 0) {
-    keep.push_back(pty_slave);
-  }
   return keep;
 }
 
@@ -63,15 +60,16 @@ Result<> enter_workdir(const ProcessPlan& process) {
   return {};
 }
 
-Result<> prepare_workload(const Plan& plan, const SyncChannel& channel, int pty_slave) {
+Result<> prepare_workload(const Plan& plan, SyncChannel& channel) {
   if (::setsid() < 0) {
     return fail_errno("start a new session");
   }
-  if (pty_slave >= 0) {
-    if (!attach_pty(pty_slave, plan.process.pty_fds)) {
-      return fail_errno("attach the pseudo-terminal");
+  if (plan.process.pty) {
+    auto master = open_pty_inside(plan.process.pty_fds);
+    if (!master) {
+      return std::unexpected(master.error());
     }
-    ::close(pty_slave);
+    channel.pty_master(master->get());
   }
   if (auto ok = drop_privileges(plan); !ok) {
     return ok;
@@ -79,9 +77,7 @@ Result<> prepare_workload(const Plan& plan, const SyncChannel& channel, int pty_
   if (auto ok = enter_workdir(plan.process); !ok) {
     return ok;
   }
-  std::vector<int> keep = plan.process.pass_fds;
-  keep.push_back(channel.fd());
-  if (!close_fds_except(keep)) {
+  if (!close_fds_except(fds_to_keep(plan, channel))) {
     return fail_errno("close inherited file descriptors");
   }
   for (int fd : plan.process.pass_fds) {
@@ -92,8 +88,8 @@ Result<> prepare_workload(const Plan& plan, const SyncChannel& channel, int pty_
   return {};
 }
 
-[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel, int pty_slave) {
-  if (auto ok = prepare_workload(plan, channel, pty_slave); !ok) {
+[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel) {
+  if (auto ok = prepare_workload(plan, channel); !ok) {
     setup_failed(channel, ok.error());
   }
   exec_workload(args, channel);
@@ -129,7 +125,7 @@ Result<> prepare_workload(const Plan& plan, const SyncChannel& channel, int pty_
 
 }  // namespace
 
-void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel, int pty_slave) {
+void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel) {
   // Die with strata. If strata is already gone, the wait below sees EOF.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!channel.wait_for_id_maps()) {
@@ -139,7 +135,7 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& chan
   // so the parent could not have written its id maps. From here on the
   // workload cannot ptrace this process or open its /proc/1 files.
   ::prctl(PR_SET_DUMPABLE, 0);
-  if (!close_fds_except(fds_to_keep(plan, channel, pty_slave))) {
+  if (!close_fds_except(fds_to_keep(plan, channel))) {
     setup_failed(channel, Error{.step = "close inherited file descriptors", .err = errno});
   }
   if (auto ok = setup_namespaces(plan); !ok) {
@@ -157,10 +153,7 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& chan
     setup_failed(channel, Error{.step = "fork the workload", .err = errno});
   }
   if (workload == 0) {
-    run_workload(plan, args, channel, pty_slave);
-  }
-  if (pty_slave >= 0) {
-    ::close(pty_slave);
+    run_workload(plan, args, channel);
   }
   run_init(workload, channel);
 }

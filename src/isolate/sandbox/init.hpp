@@ -9,8 +9,7 @@
 
 namespace strata {
 
-// Runs in the cloned child; never returns. `pty_slave` is -1 without a pty.
-[[noreturn]] void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel,
-                                    int pty_slave);
+// Runs in the cloned child; never returns.
+[[noreturn]] void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel);
 
 }  // namespace strata

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <optional>
 
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
@@ -33,14 +32,6 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
     return std::unexpected(channels.error());
   }
   auto& [parent_end, child_end] = *channels;
-  std::optional<Pty> pty;
-  if (plan.process.pty) {
-    auto opened = Pty::open();
-    if (!opened) {
-      return std::unexpected(opened.error());
-    }
-    pty.emplace(std::move(*opened));
-  }
   auto signals = ForwardedSignals::block();
   if (!signals) {
     return std::unexpected(signals.error());
@@ -53,7 +44,7 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   }
   if (child->pid == 0) {
     parent_end.close();
-    run_sandbox_child(plan, args, child_end, pty ? pty->slave() : -1);
+    run_sandbox_child(plan, args, child_end);
   }
   child_end.close();
   if (auto ok = write_id_maps(child->pid, plan); !ok) {
@@ -64,14 +55,7 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
     abandon(*child);
     return std::unexpected(ok.error());
   }
-  if (pty) {
-    pty->close_slave();
-    if (auto ok = pty->make_caller_raw(); !ok) {
-      abandon(*child);
-      return std::unexpected(ok.error());
-    }
-  }
-  return supervise(std::move(*child), parent_end, pty ? &*pty : nullptr, *signals, {.started = started});
+  return supervise(std::move(*child), parent_end, *signals, {.started = started});
 }
 
 }  // namespace strata

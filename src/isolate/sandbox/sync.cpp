@@ -48,11 +48,18 @@ Result<> SyncChannel::ids_mapped() {
   return {};
 }
 
-Result<std::optional<Message>> SyncChannel::receive(bool wait) {
-  Message message;
+Result<std::optional<Incoming>> SyncChannel::receive(bool wait) {
+  Incoming in;
+  iovec data{&in.message, sizeof in.message};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr header{};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
   ssize_t n = 0;
   do {
-    n = ::recv(fd_.get(), &message, sizeof message, wait ? 0 : MSG_DONTWAIT);
+    n = ::recvmsg(fd_.get(), &header, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
   } while (n < 0 && errno == EINTR);
   if (n == 0 || (n < 0 && !wait && errno == EAGAIN)) {
     return std::nullopt;
@@ -60,10 +67,17 @@ Result<std::optional<Message>> SyncChannel::receive(bool wait) {
   if (n < 0) {
     return fail_errno("read the sync channel");
   }
-  if (n != sizeof message) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      in.fd.reset(fd);
+    }
+  }
+  if (n != sizeof in.message) {
     return fail("read the sync channel", "", "short message");
   }
-  return message;
+  return in;
 }
 
 bool SyncChannel::wait_for_id_maps() {
@@ -94,8 +108,26 @@ void SyncChannel::workload_exited(int exit_code, int signal) {
   send(Message{.kind = MessageKind::workload_exited, .exit_code = exit_code, .signal = signal});
 }
 
-void SyncChannel::send(const Message& message) {
-  [[maybe_unused]] ssize_t n = ::send(fd_.get(), &message, sizeof message, MSG_NOSIGNAL);
+void SyncChannel::pty_master(int fd) {
+  send(Message{.kind = MessageKind::pty_master}, fd);
+}
+
+void SyncChannel::send(const Message& message, int fd) {
+  iovec data{const_cast<Message*>(&message), sizeof message};  // NOLINT: sendmsg's iovec is not const
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
+  msghdr header{};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  if (fd >= 0) {
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&header);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  [[maybe_unused]] ssize_t n = ::sendmsg(fd_.get(), &header, MSG_NOSIGNAL);
 }
 
 }  // namespace strata

@@ -5,6 +5,7 @@
 //   parent                         sandbox (init, then the workload)
 //   ids_mapped()            --->   wait_for_id_maps()
 //                           <---   setup_failed(error)        (and exits)
+//                           <---   pty_master(fd)             (workload, with a pty)
 //                           <---   exec_failed(errno)         (workload, then exits)
 //                           <---   workload_exited(status)    (init, then exits)
 //
@@ -27,6 +28,7 @@ enum class MessageKind : std::uint32_t {
   setup_failed,
   exec_failed,
   workload_exited,
+  pty_master,  // carries the master of a pty opened inside (SCM_RIGHTS)
 };
 
 struct Message {
@@ -40,6 +42,12 @@ struct Message {
 
   // The failure this message reports, for setup_failed and exec_failed.
   [[nodiscard]] Error to_error() const;
+};
+
+// A received message and the fd that came with it, if any.
+struct Incoming {
+  Message message;
+  UniqueFd fd;
 };
 
 class SyncChannel {
@@ -56,7 +64,7 @@ class SyncChannel {
   Result<> ids_mapped();
   // The next message; nullopt at end of file. With `wait` false, also nullopt
   // when nothing is queued.
-  Result<std::optional<Message>> receive(bool wait = true);
+  Result<std::optional<Incoming>> receive(bool wait = true);
 
   // Sandbox side. These are called between clone and exec, so they only
   // format into the fixed-size message and write it; failures to send are
@@ -65,9 +73,10 @@ class SyncChannel {
   void setup_failed(const Error& error);
   void exec_failed(int err, const char* command);
   void workload_exited(int exit_code, int signal);
+  void pty_master(int fd);
 
  private:
-  void send(const Message& message);
+  void send(const Message& message, int fd = -1);
 
   UniqueFd fd_;
 };

@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 
 # Every Debian package the build, the tests and the benchmark use.
-DEB_PACKAGES := cmake g++ make pkg-config libc6-dev \
+DEB_PACKAGES := cmake g++ make libc6-dev \
   libcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
   clang-format-19 clang-tidy-19 bubblewrap hyperfine iproute2 util-linux
 

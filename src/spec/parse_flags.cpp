@@ -87,6 +87,9 @@ Result<MountSpec> parse_tmpfs(std::string_view text) {
   if (!destination) {
     return std::unexpected(destination.error());
   }
+  if (*destination == "/") {
+    return fail("parse tmpfs", std::string(text), "cannot mount over '/'; use --rootfs");
+  }
   MountSpec spec{.kind = MountKind::tmpfs, .source = {}, .destination = *destination};
   if (colon != std::string_view::npos) {
     auto size = parse_size(text.substr(colon + 1));

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "spec/spec.hpp"
 
 namespace strata {
@@ -56,6 +59,10 @@ Result<> validate(const Spec& spec) {
   }
   if (spec.hostname && spec.shares(Namespace::uts)) {
     return fail("check flags", "--hostname", "cannot set the hostname with --share uts");
+  }
+  // (uid_t)-1 means "unchanged" to setresuid and cannot be mapped.
+  if (spec.uid == UINT32_MAX || spec.gid == UINT32_MAX) {
+    return fail("check --uid/--gid", std::to_string(std::max(spec.uid, spec.gid)), "4294967295 is reserved");
   }
   if (spec.hostname && (spec.hostname->empty() || spec.hostname->size() > 64)) {
     return fail("check --hostname", *spec.hostname, "must be 1 to 64 characters");

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,7 +31,11 @@ class Process {
  public:
   // Starts argv[0] (a path) with the given argv; extra_fds are dup'ed to
   // the same numbers in the child without CLOEXEC (to test fd leaks).
-  static Process start(const std::vector<std::string>& argv, const std::vector<int>& leak_fds = {});
+  // in_child, if given, runs in the forked child just before the exec (for
+  // set-up that must not touch the test process, such as a private mount
+  // namespace); it must only make async-signal-safe calls and _exit on failure.
+  static Process start(const std::vector<std::string>& argv, const std::vector<int>& leak_fds = {},
+                       const std::function<void()>& in_child = {});
 
   [[nodiscard]] pid_t pid() const { return pid_; }
   void write_stdin(const std::string& data);

@@ -1,10 +1,14 @@
 #include "isolate/sandbox/init.hpp"
 
+#include <fmt/format.h>
 #include <linux/limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <string>
 
 #include "base/fds.hpp"
 #include "isolate/pty.hpp"
@@ -60,7 +64,7 @@ Result<> enter_workdir(const ProcessPlan& process) {
   return {};
 }
 
-Result<> prepare_workload(const Plan& plan, SyncChannel& channel) {
+Result<> prepare_workload(const Plan& plan, SyncChannel& channel, pid_t init) {
   if (::setsid() < 0) {
     return fail_errno("start a new session");
   }
@@ -73,6 +77,11 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel) {
   }
   if (auto ok = drop_privileges(plan); !ok) {
     return ok;
+  }
+  // The credential change above cleared it. Without a pid namespace of its
+  // own (--share pid), init's death would not take the workload along.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != init) {
+    return fail("watch the sandbox's init", "", "init is gone");
   }
   if (auto ok = enter_workdir(plan.process); !ok) {
     return ok;
@@ -88,17 +97,38 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel) {
   return {};
 }
 
-[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel) {
-  if (auto ok = prepare_workload(plan, channel); !ok) {
+[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel, pid_t init) {
+  if (auto ok = prepare_workload(plan, channel, init); !ok) {
     setup_failed(channel, ok.error());
   }
   exec_workload(args, channel);
 }
 
+// Without a pid namespace of its own (--share pid), nothing kills what the
+// workload left behind when init exits. init is then a child subreaper, so
+// every orphan is its child, and it kills them all before it goes.
+void kill_remaining_children() {
+  for (;;) {
+    int killed = 0;
+    const std::string path = fmt::format("/proc/self/task/{}/children", ::gettid());
+    if (FILE* children = std::fopen(path.c_str(), "re"); children != nullptr) {
+      for (int pid = 0; std::fscanf(children, "%d", &pid) == 1; ++killed) {
+        ::kill(pid, SIGKILL);
+      }
+      (void)std::fclose(children);
+    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (killed == 0) {
+      return;
+    }
+  }
+}
+
 // pid 1: waits for signals only. SIGCHLD means someone to reap; the others
 // are passed on to the workload. Ends when the workload ends, which takes the
 // whole pid namespace down with it.
-[[noreturn]] void run_init(pid_t workload, SyncChannel& channel) {
+[[noreturn]] void run_init(pid_t workload, SyncChannel& channel, bool own_pid_namespace) {
   sigset_t waited = ForwardedSignals::forwarded();
   ::sigaddset(&waited, SIGCHLD);
   for (;;) {
@@ -117,6 +147,9 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel) {
       }
       const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + sig;
+      if (!own_pid_namespace) {
+        kill_remaining_children();
+      }
       channel.workload_exited(WIFEXITED(status) ? code : -1, sig);
       ::_exit(code);
     }
@@ -148,14 +181,19 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& chan
   ::sigemptyset(&chld);
   ::sigaddset(&chld, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+  const bool own_pid_namespace = plan.unshares(Namespace::pid);
+  if (!own_pid_namespace) {
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  }
+  const pid_t init = ::getpid();
   const pid_t workload = ::fork();
   if (workload < 0) {
     setup_failed(channel, Error{.step = "fork the workload", .err = errno});
   }
   if (workload == 0) {
-    run_workload(plan, args, channel);
+    run_workload(plan, args, channel, init);
   }
-  run_init(workload, channel);
+  run_init(workload, channel, own_pid_namespace);
 }
 
 }  // namespace strata

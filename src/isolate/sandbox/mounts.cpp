@@ -44,6 +44,16 @@ Result<> set_attrs(int fd, std::uint64_t attrs, bool recursive) {
   return {};
 }
 
+// Clears attributes on the top mount only.
+Result<> clear_attrs(int fd, std::uint64_t attrs) {
+  mount_attr attr{};
+  attr.attr_clr = attrs;
+  if (::mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+    return fail_errno("clear mount attributes");
+  }
+  return {};
+}
+
 Result<> attach(int tree, int target, const std::string& destination) {
   if (::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
     return fail_errno("attach mount at", destination);
@@ -270,6 +280,16 @@ Result<UniqueFd> mount_root(const Plan& plan) {
     auto tree = clone_tree(*plan.rootfs, true);
     if (!tree) {
       return std::unexpected(tree.error());
+    }
+    // Submounts of the rootfs become read-only now; the top stays writable
+    // until enter_root, so missing mount points can still be created.
+    if (plan.root_read_only) {
+      if (auto ok = set_attrs(tree->get(), MOUNT_ATTR_RDONLY, true); !ok) {
+        return fail_errno("make the rootfs read-only", *plan.rootfs, ok.error().err);
+      }
+      if (auto ok = clear_attrs(tree->get(), MOUNT_ATTR_RDONLY); !ok) {
+        return fail_errno("prepare the rootfs", *plan.rootfs, ok.error().err);
+      }
     }
     attached = attach(tree->get(), target.get(), "/");
   } else {

@@ -7,16 +7,20 @@ JOBS ?= $(shell nproc)
 # Every Debian package the build, the tests and the benchmark use.
 DEB_PACKAGES := cmake g++ make libc6-dev \
   libcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
-  clang-format-19 clang-tidy-19 bubblewrap hyperfine iproute2 util-linux
+  clang-format-19 clang-tidy-19 iproute2 util-linux
+# What `make bench` needs on top: the peer, the timer, the profiler.
+BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf
 
-.PHONY: all deps build demo test bench format clean
+.PHONY: all deps deps-bench build demo test bench format clean
 
 all: build
 
 # Installs only when something is missing, so a second run costs nothing.
-deps:
-	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEB_PACKAGES) 2>/dev/null \
-	  | awk '$$1 == "ii" { print $$2 }' | sort | comm -13 - <(printf '%s\n' $(DEB_PACKAGES) | sort)); \
+deps: PACKAGES = $(DEB_PACKAGES)
+deps-bench: PACKAGES = $(BENCH_PACKAGES)
+deps deps-bench:
+	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(PACKAGES) 2>/dev/null \
+	  | awk '$$1 == "ii" { print $$2 }' | sort | comm -13 - <(printf '%s\n' $(PACKAGES) | sort)); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
@@ -32,7 +36,7 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build
+bench: build deps-bench
 	./bench/run.sh $(abspath $(BUILD))/src/strata
 
 format:

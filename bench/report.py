@@ -1,0 +1,514 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh.
+
+  report.py busy                      sample the machine's CPU use over 1 s, print percent busy
+  report.py cpustat                   print the aggregate "cpu" line of /proc/stat
+  report.py write --out RESULTS.md …  turn hyperfine/perf output into RESULTS.md
+
+Every figure written comes from the files given; nothing is hard-coded.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+
+# ---- machine facts ----------------------------------------------------------------
+
+
+def cpu_fields():
+    with open("/proc/stat") as f:
+        parts = f.readline().split()
+    return [int(x) for x in parts[1:]]
+
+
+def busy_of(before, after):
+    """Percent of all CPUs busy between two /proc/stat samples (steal excluded)."""
+    delta = [b - a for a, b in zip(before, after)]
+    user, nice, system, idle, iowait, irq, softirq = delta[:7]
+    steal = delta[7] if len(delta) > 7 else 0
+    busy = user + nice + system + irq + softirq
+    total = busy + idle + iowait + steal
+    return 100.0 * busy / total if total else 0.0
+
+
+def run_text(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_facts(strata):
+    facts = {}
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        cpuinfo = f.read()
+    m = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    if m:
+        model = m.group(1).strip()
+    flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, re.M)
+    has_hv_flag = bool(flags and "hypervisor" in flags.group(1).split())
+    facts["CPU"] = model or "unknown"
+    facts["CPUs online"] = str(os.cpu_count())
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    facts["Memory"] = f"{mem_kib / 1024 / 1024:.1f} GiB"
+    facts["Kernel"] = platform.release()
+    os_name = ""
+    if Path("/etc/os-release").exists():
+        m = re.search(r'^PRETTY_NAME="?([^"\n]+)"?', Path("/etc/os-release").read_text(), re.M)
+        os_name = m.group(1) if m else ""
+    deb = Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "n/a"
+    facts["OS"] = f"{os_name} (debian_version {deb})"
+    vendor = ""
+    lscpu = run_text(["lscpu"]) if shutil.which("lscpu") else ""
+    m = re.search(r"^Hypervisor vendor:\s*(.+)$", lscpu, re.M)
+    if m:
+        vendor = m.group(1).strip()
+    if has_hv_flag or vendor:
+        facts["Hypervisor"] = f"yes ({vendor or 'vendor unknown'}; 'hypervisor' CPU flag {'set' if has_hv_flag else 'not set'})"
+    else:
+        facts["Hypervisor"] = "no ('hypervisor' CPU flag not set)"
+    facts["hyperfine"] = run_text(["hyperfine", "--version"])
+    facts["bubblewrap"] = run_text(["bwrap", "--version"])
+    needed = []
+    if shutil.which("readelf"):
+        for line in run_text(["readelf", "-d", strata]).splitlines():
+            m = re.search(r"\(NEEDED\).*\[(.+)\]", line)
+            if m:
+                needed.append(m.group(1))
+    version = run_text([strata, "--version"])
+    facts["strata"] = f"`{strata}` ({version or 'version unknown'}); {link_kind(strata)}" + (
+        f"; shared libraries: {', '.join(needed)}" if needed else "")
+    repo = Path(__file__).resolve().parent.parent
+    commit = run_text(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"])
+    built = datetime.datetime.fromtimestamp(os.path.getmtime(strata), datetime.timezone.utc)
+    facts["strata build"] = f"binary modified {built:%Y-%m-%d %H:%M UTC}" + (
+        f"; {repo} was at commit {commit} when this report was written (plus any uncommitted changes)"
+        if commit else "")
+    return facts
+
+
+def link_kind(path):
+    """How an ELF binary is linked: dynamic, static-pie or static."""
+    if not shutil.which("readelf"):
+        return "linking unknown"
+    headers = run_text(["readelf", "-lh", path])
+    if "INTERP" in headers:
+        return "dynamically linked"
+    return "static-pie" if re.search(r"Type:\s+DYN", headers) else "statically linked"
+
+
+# ---- statistics -----------------------------------------------------------------
+
+
+def ms(seconds):
+    return seconds * 1000.0
+
+
+def ratio(a, b):
+    """Ratio of two hyperfine means with a ~95% interval from their standard errors."""
+    r = a["mean"] / b["mean"]
+    na, nb = len(a["times"]), len(b["times"])
+    rel = math.sqrt((a["stddev"] / math.sqrt(na) / a["mean"]) ** 2 + (b["stddev"] / math.sqrt(nb) / b["mean"]) ** 2)
+    return r, 1.96 * r * rel
+
+
+def load_session(json_path, commands_path):
+    results = json.loads(Path(json_path).read_text())["results"]
+    rows = []
+    for line in Path(commands_path).read_text().splitlines():
+        if line.strip():
+            key, label, command = line.split("\t")
+            rows.append({"key": key, "label": label, "command": command})
+    if len(rows) != len(results):
+        sys.exit(f"report.py: {commands_path} lists {len(rows)} commands, {json_path} has {len(results)} results")
+    for row, result in zip(rows, results):
+        if result["command"] != row["command"]:
+            sys.exit(f"report.py: result for {result['command']!r} does not match {row['command']!r}")
+        row["r"] = result
+    return {row["key"]: row for row in rows}, rows
+
+
+def fmt_row_stats(r):
+    return (
+        f"{ms(r['mean']):.2f} ± {ms(r['stddev']):.2f}",
+        f"{ms(r['median']):.2f}",
+        f"{ms(r['min']):.2f}",
+        f"{ms(r['user']):.2f} / {ms(r['system']):.2f}",
+    )
+
+
+# ---- sections -------------------------------------------------------------------
+
+
+def main_section(out, session, rows, args):
+    bwrap, bwrap_nonet = session["bwrap"]["r"], session["bwrap_nonet"]["r"]
+    out.append("## Commands\n")
+    out.append(f"One hyperfine session, every command run {args.runs} times after {args.warmup} warm-up runs, "
+               "without a shell (`-N`), stdin and stdout on /dev/null:\n")
+    out.append("```sh")
+    out.append(f"hyperfine -N --style basic --warmup {args.warmup} --runs {args.runs} --export-json out/main.json \\")
+    out.append(" \\\n".join(f"  '{row['command']}'" for row in rows))
+    out.append("```\n")
+    out.append("## Results\n")
+    out.append("Wall-clock time per run, in milliseconds. *ratio* is the mean divided by the mean of the bwrap run "
+               "of the same network setting (± a 95% interval from the standard errors); user/sys is the CPU time "
+               "of the measured process and its children.\n")
+    out.append("| command | mean ± σ | median | min | user / sys | ratio |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        r = row["r"]
+        base = bwrap_nonet if row["key"].endswith("_nonet") else bwrap
+        if row["key"] in ("bwrap", "bwrap_nonet"):
+            rat = "1.00 (reference)"
+        else:
+            value, ci = ratio(r, base)
+            rat = f"{value:.2f} ± {ci:.2f}"
+        mean, median, low, cpu = fmt_row_stats(r)
+        out.append(f"| {row['label']}<br>`{row['command']}` | {mean} | {median} | {low} | {cpu} | {rat} |")
+    out.append("")
+    value, ci = ratio(session["strata"]["r"], bwrap)
+    value_nonet, ci_nonet = ratio(session["strata_nonet"]["r"], bwrap_nonet)
+    median_ratio = session["strata"]["r"]["median"] / bwrap["median"]
+    met = value <= 1.0
+    verdict = "MET" if met else "NOT MET"
+    clear = ""
+    if value + ci < 1.0:
+        clear = " (the whole 95% interval is below 1.0)"
+    elif value - ci > 1.0:
+        clear = " (the whole 95% interval is above 1.0)"
+    else:
+        clear = " (the 95% interval includes 1.0: within noise)"
+    out.append(f"**Target: strata sandbox start <= bwrap (ratio <= 1.0): {verdict}.** "
+               f"strata/bwrap = {value:.2f} ± {ci:.2f} by mean{clear}; {median_ratio:.2f} by median.")
+    out.append(f"Without a new network namespace (`--share net` / `--share-net`): strata/bwrap = "
+               f"{value_nonet:.2f} ± {ci_nonet:.2f}, target {'met' if value_nonet <= 1.0 else 'not met'}.\n")
+
+
+def breakdown_section(out, args):
+    session, rows = load_session(args.breakdown_json, args.breakdown_commands)
+    out.append(f"### Start-up cost by part\n")
+    out.append(f"A second hyperfine session (`-N --warmup {args.warmup} --runs {args.breakdown_runs}`) of variants "
+               "that each leave out one part of the work."
+               + (f" During it, {args.breakdown_load}." if args.breakdown_load else "") + "\n")
+    out.append("| variant | command | mean ± σ | median | min |")
+    out.append("|---|---|---:|---:|---:|")
+    for row in rows:
+        mean, median, low, _ = fmt_row_stats(row["r"])
+        out.append(f"| {row['label']} | `{row['command']}` | {mean} | {median} | {low} |")
+    out.append("")
+
+    def delta(a, b):
+        ra, rb = session[a]["r"], session[b]["r"]
+        return tuple(ms(ra[s] - rb[s]) for s in ("mean", "median", "min"))
+
+    parts = [
+        ("dry_run", "bare", "strata's own start (exec, dynamic linking, flag parsing, plan): `--dry-run` − bare /bin/true"),
+        ("bwrap_version", "bare", "bwrap's own start: `bwrap --version` − bare /bin/true"),
+        ("host", "dry_run", "running the command without a sandbox (fork, exec, supervise): `--isolation host` − `--dry-run`"),
+        ("user_mount", "host", "user + mount namespaces and the whole root setup: user+mount only − `--isolation host`"),
+    ]
+    for ns in ("net", "pid", "ipc", "uts", "cgroup"):
+        parts.append(("strata", f"share_{ns}", f"a new {ns} namespace: default − `--share {ns}`"))
+    parts += [
+        ("strata", "bwrap_layout", "strata − bwrap given strata's own layout (same mounts, /proc, /dev, /tmp, hostname)"),
+        ("strata", "bwrap", "strata − bwrap default (this session)"),
+    ]
+    out.append("Differences between those variants (ms). Each is a difference of two noisy measurements: a few "
+               "hundredths either way is noise, and where the mean and the minimum disagree, a burst of other "
+               "load hit one of the two (the minimum is the least disturbed):\n")
+    out.append("| part | Δ mean | Δ median | Δ min |")
+    out.append("|---|---:|---:|---:|")
+    for a, b, label in parts:
+        if a in session and b in session:
+            dmean, dmedian, dmin = delta(a, b)
+            out.append(f"| {label} | {dmean:+.2f} | {dmedian:+.2f} | {dmin:+.2f} |")
+    out.append("")
+
+
+ROLES = [
+    ("runner", "the runner's own process (exec, linking, flags, clone, id maps, waiting)"),
+    ("sandbox child", "its child in the new namespaces (builds the root, stays as pid 1)"),
+    ("workload before exec", "the workload's process until its exec (credentials, signals, exec)"),
+    ("workload after exec", "/bin/true itself"),
+]
+
+
+def perf_section(out, args):
+    strata = json.loads(Path(args.perf_strata).read_text())
+    bwrap = json.loads(Path(args.perf_bwrap).read_text())
+    n = args.perf_runs
+
+    def per_run(data, role=None):
+        totals = {}
+        for r, buckets in data.items():
+            if r in ("loop", "kernel threads", "other processes") or (role is not None and r != role):
+                continue
+            for name, ns in buckets.items():
+                totals[name] = totals.get(name, 0.0) + ns / 1e6 / n
+        return totals
+
+    s, b = per_run(strata), per_run(bwrap)
+    total_s, total_b = sum(s.values()), sum(b.values())
+    out.append("### CPU profile\n")
+    out.append(f"`perf record -a -e cpu-clock/period={args.perf_period}/ -e sched:sched_process_fork -g` over {n} "
+               "back-to-back runs of each sandbox (the default pair above), each sample put by "
+               "`perf_breakdown.py` into the process it ran in and the system call, page faults or user-space "
+               "library it fell in. Figures are CPU milliseconds per run; the shell loop driving the runs is left "
+               "out, and so is the work kernel threads do later (shown separately below). Sampling adds "
+               "overhead: compare the columns with each other rather than with the wall-clock times above.\n")
+    out.append(f"Total: strata {total_s:.2f} ms of CPU per run, bwrap {total_b:.2f} ms "
+               f"(strata − bwrap = {total_s - total_b:+.2f} ms).\n")
+    out.append("By process:\n")
+    out.append("| process | strata | bwrap | strata − bwrap |")
+    out.append("|---|---:|---:|---:|")
+    for role, label in ROLES:
+        rs, rb = sum(per_run(strata, role).values()), sum(per_run(bwrap, role).values())
+        out.append(f"| {label} | {rs:.3f} | {rb:.3f} | {rs - rb:+.3f} |")
+    out.append("")
+
+    # Grouped view: what kind of work the difference is.
+    exec_calls = {"syscall execve", "syscall mmap", "syscall mprotect", "syscall munmap", "syscall brk",
+                  "syscall pread64", "syscall arch_prctl"}
+    root_calls = {"syscall mount", "syscall umount2", "syscall pivot_root", "syscall open_tree",
+                  "syscall move_mount", "syscall mount_setattr", "syscall fsopen", "syscall fsconfig",
+                  "syscall fsmount", "syscall openat2", "syscall mkdirat", "syscall mkdir", "syscall symlinkat",
+                  "syscall symlink", "syscall chdir", "syscall fchdir",
+                  "syscall return: task_work (deferred fput/unmount)"}
+    file_calls = {"syscall openat", "syscall read", "syscall newfstatat", "syscall getdents64", "syscall statfs",
+                  "syscall readlink", "syscall close", "syscall close_range", "syscall access", "syscall faccessat2"}
+
+    def group(name):
+        if name == "user: dynamic loader (ld.so)" or name in exec_calls:
+            return "exec and dynamic linking (execve, ld.so, mmap/mprotect/…)"
+        if name == "page fault":
+            return "page faults"
+        if name == "syscall clone":
+            return "clone/clone3 (new namespaces, new processes)"
+        if name in ("syscall exit_group", "syscall exit", "process start/exit (kernel)"):
+            return "process exit (exit_group: freeing memory, namespaces, mounts)"
+        if name in root_calls:
+            return "building the root (mount calls, pivot_root, mkdir/symlink, openat2)"
+        if name in file_calls:
+            return "file calls (open, read, stat, readlink, close)"
+        if name.startswith("user:"):
+            return "user-space code of the runner (libc, libstdc++, libgcc_s, the binary)"
+        return "other system calls (signals, sockets, ioctl, prctl, wait, …)"
+
+    def grouped(data):
+        g = {}
+        for r, buckets in data.items():
+            if r in ("loop", "workload after exec", "kernel threads", "other processes"):
+                continue
+            for name, ns in buckets.items():
+                g[group(name)] = g.get(group(name), 0.0) + ns / 1e6 / n
+        return g
+
+    gs, gb = grouped(strata), grouped(bwrap)
+    out.append("By kind of work (the runner's processes, /bin/true itself left out):\n")
+    out.append("| kind of work | strata | bwrap | strata − bwrap |")
+    out.append("|---|---:|---:|---:|")
+    order = sorted(set(gs) | set(gb), key=lambda g: -(gs.get(g, 0.0) - gb.get(g, 0.0)))
+    for g in order:
+        out.append(f"| {g} | {gs.get(g, 0.0):.3f} | {gb.get(g, 0.0):.3f} | {gs.get(g, 0.0) - gb.get(g, 0.0):+.3f} |")
+    out.append("")
+    worse = [f"{g} ({gs.get(g, 0.0) - gb.get(g, 0.0):+.2f} ms)" for g in order if gs.get(g, 0.0) - gb.get(g, 0.0) >= 0.05]
+    if worse:
+        out.append("Where strata spends more CPU than bwrap, largest first: " + "; ".join(worse) + ".\n")
+    else:
+        out.append("No kind of work costs strata 0.05 ms of CPU or more above bwrap in this profile.\n")
+
+    def detail(data):
+        rows = {}
+        for role, _ in ROLES[:3]:
+            for name, ns in data.get(role, {}).items():
+                rows[(role, name)] = rows.get((role, name), 0.0) + ns / 1e6 / n
+        return rows
+
+    ds, db = detail(strata), detail(bwrap)
+    keys = [k for k in set(ds) | set(db) if max(ds.get(k, 0.0), db.get(k, 0.0)) >= 0.03]
+    keys.sort(key=lambda k: -max(ds.get(k, 0.0), db.get(k, 0.0)))
+    out.append(f"In detail (every entry of at least 0.03 ms in either runner):\n")
+    out.append("| process | where | strata | bwrap | strata − bwrap |")
+    out.append("|---|---|---:|---:|---:|")
+    for role, name in keys:
+        vs, vb = ds.get((role, name), 0.0), db.get((role, name), 0.0)
+        out.append(f"| {role} | {name} | {vs:.3f} | {vb:.3f} | {vs - vb:+.3f} |")
+    out.append("")
+
+    ks, kb = strata.get("kernel threads", {}), bwrap.get("kernel threads", {})
+    if ks or kb:
+        labels = {
+            "work: cleanup_net": "tearing down network namespaces (cleanup_net)",
+            "work: free_ipc": "tearing down ipc namespaces (free_ipc)",
+            "work: destroy_super_work": "freeing unmounted superblocks (destroy_super_work)",
+            "work: free_user_ns": "freeing user namespaces (free_user_ns)",
+            "work: destroy_pid_namespace_work": "freeing pid namespaces",
+            "RCU callbacks": "RCU callbacks (deferred frees of all kinds)",
+        }
+        out.append("Deferred kernel work: CPU that kernel threads spent while the runs went on, machine-wide, "
+                   "in ms per run. It is not on the runner's path (nothing waits for it) but it competes for the "
+                   "CPUs; other processes on the machine can add to it, the named namespace teardowns aside.\n")
+        out.append("| kernel work | strata | bwrap |")
+        out.append("|---|---:|---:|")
+        names = sorted(set(ks) | set(kb), key=lambda k: -max(ks.get(k, 0), kb.get(k, 0)))
+        shown = [k for k in names if max(ks.get(k, 0), kb.get(k, 0)) / 1e6 / n >= 0.01]
+        for k in shown:
+            out.append(f"| {labels.get(k, k)} | {ks.get(k, 0) / 1e6 / n:.3f} | {kb.get(k, 0) / 1e6 / n:.3f} |")
+        rest_s = sum(v for k, v in ks.items() if k not in shown) / 1e6 / n
+        rest_b = sum(v for k, v in kb.items() if k not in shown) / 1e6 / n
+        out.append(f"| everything else | {rest_s:.3f} | {rest_b:.3f} |")
+        os_, ob = strata.get("other processes", {}).get("busy", 0), bwrap.get("other processes", {}).get("busy", 0)
+        out.append("")
+        out.append(f"Other processes used {os_ / 1e6 / n:.3f} (strata's profile) and {ob / 1e6 / n:.3f} (bwrap's) "
+                   "ms of CPU per run meanwhile: a measure of how quiet the machine was.\n")
+
+
+def summary_section(out, args, main):
+    """A few sentences with the headline figures of the sections below, all computed."""
+    said = []
+    if args.breakdown_json:
+        session, _ = load_session(args.breakdown_json, args.breakdown_commands)
+
+        def med(key):
+            return ms(session[key]["r"]["median"])
+
+        if all(k in session for k in ("strata", "bwrap", "dry_run", "bwrap_version")):
+            said.append(f"In the breakdown session strata's median is {med('strata') - med('bwrap'):+.2f} ms from "
+                        f"bwrap's. Start-up before any sandboxing accounts for "
+                        f"{med('dry_run') - med('bwrap_version'):+.2f} ms of that: `strata run --dry-run` takes "
+                        f"{med('dry_run'):.2f} ms, `bwrap --version` {med('bwrap_version'):.2f} ms.")
+        if "bwrap_layout" in session and "strata" in session:
+            said.append(f"Asked to build strata's own layout (/proc, /dev, /tmp, …), bwrap takes "
+                        f"{med('bwrap_layout'):.2f} ms, {med('strata') - med('bwrap_layout'):+.2f} ms from strata.")
+    def mmed(key):
+        return ms(main[key]["r"]["median"])
+    said.append(f"A new network namespace costs bwrap {mmed('bwrap') - mmed('bwrap_nonet'):+.2f} ms and strata "
+                f"{mmed('strata') - mmed('strata_nonet'):+.2f} ms (medians of the main session).")
+    if args.perf_strata and args.perf_bwrap:
+        s = json.loads(Path(args.perf_strata).read_text()).get("runner", {})
+        b = json.loads(Path(args.perf_bwrap).read_text()).get("runner", {})
+        n = args.perf_runs
+
+        def d(key):
+            return (s.get(key, 0) - b.get(key, 0)) / 1e6 / n
+
+        said.append(f"In the CPU profile, strata's own process spends {d('user: dynamic loader (ld.so)'):+.2f} ms "
+                    f"in the dynamic loader and {d('page fault'):+.2f} ms in page faults compared with bwrap's.")
+    out.append(" ".join(said) + "\n")
+
+
+def write(args):
+    session, rows = load_session(args.main_json, args.main_commands)
+    out = ["# strata sandbox start-up benchmark\n"]
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out.append(f"Generated by `bench/run.sh` on {now}. How long `strata run -- /bin/true` takes, start to "
+               "finish, next to bubblewrap doing the same.\n")
+    out.append("## Machine\n")
+    out.append("| | |")
+    out.append("|---|---|")
+    for k, v in machine_facts(args.strata).items():
+        out.append(f"| {k} | {v} |")
+    if args.main_load:
+        out.append(f"| Other load during the main session | {args.main_load} |")
+    if args.quiet_note:
+        out.append(f"| Before the main session | {args.quiet_note} |")
+    out.append("")
+    main_section(out, session, rows, args)
+    if args.breakdown_json or args.perf_strata:
+        out.append("## Where the time goes\n")
+        summary_section(out, args, session)
+        if args.breakdown_json:
+            breakdown_section(out, args)
+        if args.perf_strata and args.perf_bwrap:
+            perf_section(out, args)
+        elif args.perf_note:
+            out.append(f"### CPU profile\n\n{args.perf_note}\n")
+        extra = Path(args.out).parent / "STATIC_LINK.md"
+        if extra.exists():
+            out.append("A separate, dated experiment on linking strata statically (measured figures) is in "
+                       "[STATIC_LINK.md](STATIC_LINK.md).\n")
+    Path(args.out).write_text("\n".join(out))
+
+
+def other_load(cpu_before, cpu_after, times_before, times_after):
+    """Percent of all CPUs used by anything but this shell's children between two samples."""
+    before = [int(x) for x in Path(cpu_before).read_text().split()[1:]]
+    after = [int(x) for x in Path(cpu_after).read_text().split()[1:]]
+    ours = children_cpu(Path(times_after).read_text()) - children_cpu(Path(times_before).read_text())
+    delta = sum(b - a for a, b in zip(before, after))
+    busy = sum(b - a for i, (a, b) in enumerate(zip(before, after)) if i in (0, 1, 2, 5, 6))
+    other = max(0.0, busy / USER_HZ - ours)
+    seconds = delta / USER_HZ / (os.cpu_count() or 1)
+    share = 100.0 * other / (delta / USER_HZ) if delta else 0.0
+    return share, seconds
+
+
+def children_cpu(times_text):
+    """Seconds of user+sys CPU from the second line of bash's `times` (the children's)."""
+    lines = [l for l in times_text.splitlines() if l.strip()]
+    total = 0.0
+    for m in re.finditer(r"(\d+)m([\d.]+)s", lines[1]):
+        total += int(m.group(1)) * 60 + float(m.group(2))
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("busy")
+    sub.add_parser("cpustat")
+    o = sub.add_parser("other-load")
+    o.add_argument("files", nargs=4)
+    w = sub.add_parser("write")
+    w.add_argument("--out", required=True)
+    w.add_argument("--strata", required=True)
+    w.add_argument("--main-json", required=True)
+    w.add_argument("--main-commands", required=True)
+    w.add_argument("--runs", type=int, required=True)
+    w.add_argument("--warmup", type=int, required=True)
+    w.add_argument("--breakdown-json")
+    w.add_argument("--breakdown-commands")
+    w.add_argument("--breakdown-runs", type=int, default=0)
+    w.add_argument("--perf-strata")
+    w.add_argument("--perf-bwrap")
+    w.add_argument("--perf-runs", type=int, default=0)
+    w.add_argument("--perf-period", type=int, default=0)
+    w.add_argument("--perf-top", type=int, default=16)
+    w.add_argument("--perf-note")
+    w.add_argument("--main-load")
+    w.add_argument("--breakdown-load")
+    w.add_argument("--quiet-note")
+    args = parser.parse_args()
+    if args.cmd == "busy":
+        before = cpu_fields()
+        time.sleep(1.0)
+        print(f"{busy_of(before, cpu_fields()):.0f}")
+    elif args.cmd == "other-load":
+        share, seconds = other_load(*args.files)
+        print(f"{share:.1f}% of all CPUs used by other processes (incl. kernel threads) over {seconds:.1f} s")
+    elif args.cmd == "cpustat":
+        with open("/proc/stat") as f:
+            print(f.readline().strip())
+    else:
+        write(args)
+
+
+if __name__ == "__main__":
+    main()

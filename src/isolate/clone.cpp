@@ -67,4 +67,31 @@ Result<Child> clone_into(const std::vector<Namespace>& namespaces) {
   return Child{.pid = static_cast<pid_t>(pid), .pidfd = UniqueFd(pid == 0 ? -1 : pidfd)};
 }
 
+Result<Launch> launch(const std::vector<Namespace>& namespaces) {
+  const auto started = std::chrono::steady_clock::now();
+  auto channels = SyncChannel::make_pair();
+  if (!channels) {
+    return std::unexpected(channels.error());
+  }
+  auto signals = ForwardedSignals::block();
+  if (!signals) {
+    return std::unexpected(signals.error());
+  }
+  auto child = clone_into(namespaces);
+  if (!child) {
+    return std::unexpected(child.error());
+  }
+  Launch out{.parent_end = std::move(channels->first),
+             .child_end = std::move(channels->second),
+             .signals = std::move(*signals),
+             .child = std::move(*child),
+             .started = started};
+  if (out.in_child()) {
+    out.parent_end.close();
+  } else {
+    out.child_end.close();
+  }
+  return out;
+}
+
 }  // namespace strata

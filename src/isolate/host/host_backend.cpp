@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
-
 #include "base/fds.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/exec.hpp"
@@ -32,28 +30,16 @@ namespace {
 }  // namespace
 
 Result<Outcome> HostBackend::run(const Plan& plan) {
-  const auto started = std::chrono::steady_clock::now();
-  auto channels = SyncChannel::make_pair();
-  if (!channels) {
-    return std::unexpected(channels.error());
+  const ExecArgs args(plan.process);  // allocated before the clone
+  auto launched = launch({});
+  if (!launched) {
+    return std::unexpected(launched.error());
   }
-  auto& [parent_end, child_end] = *channels;
-  auto signals = ForwardedSignals::block();
-  if (!signals) {
-    return std::unexpected(signals.error());
+  if (launched->in_child()) {
+    run_child(plan.process, args, launched->child_end);
   }
-  const ExecArgs args(plan.process);
-  auto child = clone_into({});
-  if (!child) {
-    return std::unexpected(child.error());
-  }
-  if (child->pid == 0) {
-    parent_end.close();
-    run_child(plan.process, args, child_end);
-  }
-  child_end.close();
-  return supervise(std::move(*child), parent_end, *signals,
-                   {.skip_terminal_signals = true, .started = started});
+  return supervise(std::move(launched->child), launched->parent_end, launched->signals,
+                   {.skip_terminal_signals = true, .started = launched->started});
 }
 
 }  // namespace strata

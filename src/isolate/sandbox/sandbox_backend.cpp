@@ -5,8 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/sandbox/init.hpp"
@@ -26,36 +24,24 @@ void abandon(const Child& child) {
 }  // namespace
 
 Result<Outcome> SandboxBackend::run(const Plan& plan) {
-  const auto started = std::chrono::steady_clock::now();
-  auto channels = SyncChannel::make_pair();
-  if (!channels) {
-    return std::unexpected(channels.error());
-  }
-  auto& [parent_end, child_end] = *channels;
-  auto signals = ForwardedSignals::block();
-  if (!signals) {
-    return std::unexpected(signals.error());
-  }
   const ExecArgs args(plan.process);  // allocated before the clone
-
-  auto child = clone_into(plan.namespaces);
-  if (!child) {
-    return std::unexpected(child.error());
+  auto launched = launch(plan.namespaces);
+  if (!launched) {
+    return std::unexpected(launched.error());
   }
-  if (child->pid == 0) {
-    parent_end.close();
-    run_sandbox_child(plan, args, child_end);
+  if (launched->in_child()) {
+    run_sandbox_child(plan, args, launched->child_end);
   }
-  child_end.close();
-  if (auto ok = write_id_maps(child->pid, plan); !ok) {
-    abandon(*child);
+  if (auto ok = write_id_maps(launched->child.pid, plan); !ok) {
+    abandon(launched->child);
     return std::unexpected(ok.error());
   }
-  if (auto ok = parent_end.ids_mapped(); !ok) {
-    abandon(*child);
+  if (auto ok = launched->parent_end.ids_mapped(); !ok) {
+    abandon(launched->child);
     return std::unexpected(ok.error());
   }
-  return supervise(std::move(*child), parent_end, *signals, {.started = started});
+  return supervise(std::move(launched->child), launched->parent_end, launched->signals,
+                   {.started = launched->started});
 }
 
 }  // namespace strata

@@ -82,6 +82,29 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return bytes;
 }
 
+Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  const std::string value = lower(text);
+  const auto number_end = value.find_first_not_of("0123456789.");
+  const std::string number = value.substr(0, number_end);
+  const std::string unit = number_end == std::string::npos ? "s" : value.substr(number_end);
+  struct Unit {
+    std::string_view name;
+    double ms;
+  };
+  static constexpr std::array kUnits{Unit{"ms", 1}, Unit{"s", 1e3}, Unit{"m", 60e3}, Unit{"h", 3600e3}};
+  const auto* found = std::ranges::find(kUnits, unit, &Unit::name);
+  double amount = 0;
+  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), amount);
+  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() || found == kUnits.end()) {
+    return fail("parse duration", std::string(text), "expected a number with an optional ms/s/m/h suffix");
+  }
+  const double ms = amount * found->ms;
+  if (ms < 1 || ms > 365.0 * 24 * 3600e3) {
+    return fail("parse duration", std::string(text), "must be between 1ms and 365 days");
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
 Result<int> parse_signal(std::string_view text) {
   if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) != 0) {
     auto number = parse_uint(text, 1, SIGRTMAX);

@@ -2,6 +2,7 @@
 // names the value and why it was refused; none of them throws.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +17,9 @@ Result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min, std::
 // A byte size: "4096", "64k", "512M", "2g" (binary multiples, case-insensitive,
 // optional trailing "b"/"ib"). Rejects zero, overflow and unknown suffixes.
 Result<std::uint64_t> parse_size(std::string_view text);
+
+// A duration: "10" (seconds), "1.5s", "500ms", "2m", "1h". Rejects negatives and junk.
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // A signal by number ("15") or name ("TERM", "SIGTERM"), case-insensitive.
 Result<int> parse_signal(std::string_view text);

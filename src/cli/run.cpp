@@ -105,6 +105,71 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
       ->type_name("NS");
 }
 
+void add_hardening_flags(CLI::App& command, Spec& spec) {
+  const auto caps = [](const std::string& flag, std::vector<int>& out) {
+    return [flag, &out](const std::string& t) {
+      for (int cap : value_or_throw(parse_capabilities(t), flag)) {
+        out.push_back(cap);
+      }
+    };
+  };
+  each(command, "--cap-add", caps("--cap-add", spec.cap_add),
+       "Keep a capability (name or ALL); none by default")
+      ->type_name("CAP");
+  each(command, "--cap-drop", caps("--cap-drop", spec.cap_drop), "Drop a capability kept by --cap-add ALL")
+      ->type_name("CAP");
+  each(
+      command, "--rlimit",
+      [&spec](const std::string& t) { spec.rlimits.push_back(value_or_throw(parse_rlimit(t), "--rlimit")); },
+      "Set a resource limit, e.g. nofile=1024 or fsize=10m:20m")
+      ->type_name("NAME=SOFT[:HARD]");
+  command
+      .add_option_function<std::string>(
+          "--seccomp",
+          [&spec](const std::string& t) { spec.seccomp = value_or_throw(parse_seccomp(t), "--seccomp"); },
+          "An OCI/Docker seccomp profile (JSON), 'default' or 'unconfined'")
+      ->type_name("FILE");
+  command
+      .add_option_function<std::string>(
+          "--landlock",
+          [&spec](const std::string& t) { spec.landlock = value_or_throw(parse_landlock(t), "--landlock"); },
+          "Landlock filesystem policy: best-effort (default), require or off")
+      ->type_name("MODE");
+}
+
+void add_resource_flags(CLI::App& command, Spec& spec) {
+  Resources& r = spec.resources;
+  command
+      .add_option_function<std::string>(
+          "--memory",
+          [&r](const std::string& t) { r.memory_bytes = value_or_throw(parse_size(t), "--memory"); },
+          "Memory limit (cgroup), e.g. 512m")
+      ->type_name("SIZE");
+  command
+      .add_option_function<std::string>(
+          "--pids",
+          [&r](const std::string& t) { r.pids = value_or_throw(parse_uint(t, 1, 4194304), "--pids"); },
+          "Limit on the number of processes and threads (cgroup)")
+      ->type_name("N");
+  command
+      .add_option_function<std::string>(
+          "--cpus", [&r](const std::string& t) { r.cpus = value_or_throw(parse_cpus(t), "--cpus"); },
+          "CPU bandwidth limit in CPUs, e.g. 0.5 (cgroup)")
+      ->type_name("FRACTION");
+  command
+      .add_option_function<std::string>(
+          "--timeout",
+          [&r](const std::string& t) { r.timeout = value_or_throw(parse_duration(t), "--timeout"); },
+          "Kill the whole sandbox after this long, e.g. 30s")
+      ->type_name("DURATION");
+  command
+      .add_option_function<std::string>(
+          "--kill-after",
+          [&r](const std::string& t) { r.kill_after = value_or_throw(parse_duration(t), "--kill-after"); },
+          "Grace period between SIGTERM and SIGKILL on timeout (default 2s)")
+      ->type_name("DURATION");
+}
+
 int report(const Spec& spec, const Outcome& outcome) {
   if (outcome.error) {
     log::error("run", *outcome.error);
@@ -142,6 +207,8 @@ Runner attach_run(CLI::App& command) {
   add_namespace_flags(command, *spec);
   add_filesystem_flags(command, *spec);
   add_process_flags(command, *spec);
+  add_hardening_flags(command, *spec);
+  add_resource_flags(command, *spec);
   command.add_flag("--dry-run", spec->dry_run, "Print the Plan and exit without running anything");
   command.add_option("--json-status", spec->json_status, "Write how the run ended to FILE as JSON")
       ->type_name("FILE");

@@ -88,6 +88,61 @@ void add_dev(std::vector<MountStep>& out) {
   out.push_back(step(StepKind::symlink, "/proc/self/fd/2", "/dev/stderr"));
 }
 
+void add_sys(const Plan& plan, std::vector<MountStep>& out) {
+  if (plan.unshares(Namespace::net)) {
+    MountStep sys = step(StepKind::sysfs, "sysfs", "/sys");
+    sys.read_only = true;
+    sys.no_symlinks = true;
+    out.push_back(sys);
+    return;
+  }
+  // sysfs can only be mounted by the owner of the network namespace.
+  MountStep bind = step(StepKind::bind, "/sys", "/sys");
+  bind.read_only = true;
+  bind.no_symlinks = true;
+  out.push_back(bind);
+}
+
+// The OCI runtime spec's defaults: kernel interfaces that leak host
+// information or reach host-wide state are hidden or made read-only.
+constexpr std::array<std::string_view, 12> kMaskedPaths{
+    "/proc/asound",      "/proc/acpi",          "/proc/interrupts", "/proc/kcore",
+    "/proc/keys",        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
+};
+constexpr std::array<std::string_view, 5> kReadOnlyPaths{
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+void add_masks(std::vector<MountStep>& out) {
+  for (std::string_view path : kMaskedPaths) {
+    MountStep mask = step(StepKind::mask, "/dev/null", std::string(path));
+    mask.no_symlinks = true;
+    out.push_back(mask);
+  }
+  for (std::string_view path : kReadOnlyPaths) {
+    MountStep ro = step(StepKind::read_only, "", std::string(path));
+    ro.read_only = true;
+    ro.no_symlinks = true;
+    out.push_back(ro);
+  }
+}
+
+// Landlock mirrors the mounts: everything readable, writable only where a
+// writable mount was placed.
+std::vector<LandlockRule> landlock_rules(const std::vector<MountStep>& mounts) {
+  std::vector<LandlockRule> rules{{.path = "/", .writable = false}};
+  for (const auto& s : mounts) {
+    const bool writable = (s.kind == StepKind::bind && !s.read_only) || s.kind == StepKind::tmpfs ||
+                          s.kind == StepKind::proc || s.kind == StepKind::devpts ||
+                          s.kind == StepKind::dev_node;
+    if (writable && s.destination != "/dev") {
+      rules.push_back({.path = s.destination, .writable = true});
+    }
+  }
+  return rules;
+}
+
 void add_user_mounts(const Spec& spec, std::vector<MountStep>& out) {
   for (const auto& mount : spec.mounts) {
     if (mount.kind == MountKind::tmpfs) {
@@ -220,9 +275,19 @@ Plan build_plan(const Spec& spec, const HostFacts& host) {
     add_system_dirs(host, plan.mounts);
   }
   add_proc(spec, plan.mounts);
+  add_sys(plan, plan.mounts);
   add_dev(plan.mounts);
   plan.mounts.push_back(tmpfs("/tmp", "1777"));
   add_user_mounts(spec, plan.mounts);
+  add_masks(plan.mounts);
+  plan.process.capabilities = kept_capabilities(spec);
+  plan.process.rlimits = spec.rlimits;
+  plan.seccomp = spec.seccomp;
+  plan.landlock = spec.landlock;
+  if (plan.landlock != LandlockMode::off) {
+    plan.landlock_rules = landlock_rules(plan.mounts);
+  }
+  plan.resources = spec.resources;
   return plan;
 }
 
@@ -244,6 +309,12 @@ std::string describe(const MountStep& s) {
       return fmt::format("device    {} -> {}", s.source, s.destination);
     case StepKind::symlink:
       return fmt::format("symlink   {} -> {}", s.destination, s.source);
+    case StepKind::sysfs:
+      return fmt::format("sysfs     {}{}", s.destination, ro);
+    case StepKind::mask:
+      return fmt::format("mask      {}", s.destination);
+    case StepKind::read_only:
+      return fmt::format("read-only {}", s.destination);
   }
   return "?";
 }
@@ -255,6 +326,53 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
       out += separator;
     }
     out += item;
+  }
+  return out;
+}
+
+std::string describe_hardening(const Plan& plan) {
+  std::vector<std::string> caps;
+  caps.reserve(plan.process.capabilities.size());
+  for (int cap : plan.process.capabilities) {
+    caps.push_back(capability_name(cap));
+  }
+  std::string out = fmt::format("identity: uid {} gid {}, capabilities: {}, no_new_privs\n", plan.process.uid,
+                                plan.process.gid, caps.empty() ? "none" : join(caps, " "));
+  switch (plan.seccomp.kind) {
+    case SeccompChoice::Kind::builtin:
+      out += "seccomp: strata's default profile\n";
+      break;
+    case SeccompChoice::Kind::unconfined:
+      out += "seccomp: unconfined (no filter)\n";
+      break;
+    case SeccompChoice::Kind::file:
+      out += fmt::format("seccomp: profile {}\n", plan.seccomp.path);
+      break;
+  }
+  if (plan.landlock == LandlockMode::off) {
+    out += "landlock: off\n";
+  } else {
+    std::vector<std::string> writable;
+    for (const auto& rule : plan.landlock_rules) {
+      if (rule.writable) {
+        writable.push_back(rule.path);
+      }
+    }
+    out +=
+        fmt::format("landlock: {}, read everywhere, write beneath: {}\n",
+                    plan.landlock == LandlockMode::require ? "required" : "best effort", join(writable, " "));
+  }
+  for (const auto& limit : plan.process.rlimits) {
+    out += fmt::format("rlimit: {} soft={} hard={}\n", limit.name, limit.soft, limit.hard);
+  }
+  const Resources& r = plan.resources;
+  if (r.needs_cgroup()) {
+    out += fmt::format(
+        "cgroup: memory={} pids={} cpus={} timeout={}\n",
+        r.memory_bytes ? std::to_string(*r.memory_bytes) : "-", r.pids ? std::to_string(*r.pids) : "-",
+        r.cpus ? fmt::format("{}", *r.cpus) : "-",
+        r.timeout ? fmt::format("{}ms (then kill after {}ms)", r.timeout->count(), r.kill_after.count())
+                  : "-");
   }
   return out;
 }
@@ -281,8 +399,7 @@ std::string to_text(const Plan& plan) {
     for (const auto& s : plan.mounts) {
       out += "  " + describe(s) + "\n";
     }
-    out += fmt::format("identity: uid {} gid {}, no capabilities, no_new_privs\n", plan.process.uid,
-                       plan.process.gid);
+    out += describe_hardening(plan);
   }
   out += fmt::format("workdir: {}{}\n", plan.process.cwd,
                      plan.process.cwd_required ? "" : " (if present, else /)");

@@ -34,12 +34,15 @@ struct HostFacts {
 HostFacts gather_host_facts();
 
 enum class StepKind {
-  bind,      // bind-mount a host path (recursively)
-  tmpfs,     // a new tmpfs
-  proc,      // a new procfs for the sandbox's pid namespace
-  devpts,    // a new devpts instance
-  dev_node,  // bind one host character device onto a new file
-  symlink,   // create a symlink
+  bind,       // bind-mount a host path (recursively)
+  tmpfs,      // a new tmpfs
+  proc,       // a new procfs for the sandbox's pid namespace
+  devpts,     // a new devpts instance
+  dev_node,   // bind one host character device onto a new file
+  symlink,    // create a symlink
+  sysfs,      // a new sysfs (needs the sandbox's own network namespace)
+  mask,       // hide a path if it exists: /dev/null over a file, an empty read-only tmpfs over a directory
+  read_only,  // bind a path onto itself read-only, if it exists
 };
 
 struct MountStep {
@@ -72,6 +75,16 @@ struct ProcessPlan {
   std::vector<int> pass_fds;
   bool pty = false;               // give the workload a pseudo-terminal (stdin is a terminal)
   std::array<bool, 3> pty_fds{};  // which of fds 0-2 are terminals, and get the pty
+  std::vector<int> capabilities;  // kept in every set; empty = none
+  std::vector<RlimitSpec> rlimits;
+};
+
+// A landlock rule: the workload may read (and, if writable, write) beneath path.
+struct LandlockRule {
+  std::string path;
+  bool writable = false;
+
+  bool operator==(const LandlockRule&) const = default;
 };
 
 struct Plan {
@@ -86,6 +99,10 @@ struct Plan {
   bool root_read_only = true;
   std::vector<MountStep> mounts;
   ProcessPlan process;
+  SeccompChoice seccomp;
+  LandlockMode landlock = LandlockMode::best_effort;
+  std::vector<LandlockRule> landlock_rules;
+  Resources resources;
 
   [[nodiscard]] bool unshares(Namespace ns) const;
 };

@@ -3,6 +3,7 @@
 // backends never see raw user input.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,34 @@ struct EnvVar {
   bool operator==(const EnvVar&) const = default;
 };
 
+// A resource limit for the workload (setrlimit). RLIM_INFINITY for unlimited.
+struct RlimitSpec {
+  int resource = 0;
+  std::string name;  // "nofile"
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;
+
+  bool operator==(const RlimitSpec&) const = default;
+};
+
+enum class LandlockMode { best_effort, require, off };
+
+struct SeccompChoice {
+  enum class Kind { builtin, unconfined, file } kind = Kind::builtin;
+  std::string path;  // for Kind::file
+};
+
+// Limits enforced through a cgroup, and the run's deadline.
+struct Resources {
+  std::optional<std::uint64_t> memory_bytes;
+  std::optional<std::uint64_t> pids;
+  std::optional<double> cpus;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::chrono::milliseconds kill_after{std::chrono::seconds(2)};
+
+  [[nodiscard]] bool needs_cgroup() const { return memory_bytes || pids || cpus || timeout; }
+};
+
 struct Spec {
   Isolation isolation = Isolation::sandbox;
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
@@ -56,6 +85,13 @@ struct Spec {
   std::vector<int> pass_fds;
   PtyMode pty = PtyMode::automatic;
 
+  std::vector<int> cap_add;  // capability numbers kept (default: none)
+  std::vector<int> cap_drop;
+  std::vector<RlimitSpec> rlimits;
+  SeccompChoice seccomp;
+  LandlockMode landlock = LandlockMode::best_effort;
+  Resources resources;
+
   bool dry_run = false;
   std::optional<std::string> json_status;  // file to write the outcome to
 
@@ -69,6 +105,17 @@ Result<EnvVar> parse_env(std::string_view text);                      // NAME=VA
 Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
 Result<NetMode> parse_net(std::string_view text);                     // none | host
 Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox
+
+// Capabilities by name ("NET_ADMIN", "cap_net_admin", "ALL"); unknown names are errors.
+Result<std::vector<int>> parse_capabilities(std::string_view text);
+std::string capability_name(int capability);                 // "CAP_NET_ADMIN"
+Result<RlimitSpec> parse_rlimit(std::string_view text);      // NAME=SOFT[:HARD]
+Result<LandlockMode> parse_landlock(std::string_view text);  // best-effort | require | off
+Result<SeccompChoice> parse_seccomp(std::string_view text);  // FILE | unconfined | default
+Result<double> parse_cpus(std::string_view text);            // 0.5, 2
+
+// The capabilities the workload keeps: --cap-add minus --cap-drop, sorted.
+std::vector<int> kept_capabilities(const Spec& spec);
 
 // Lexically normalizes an absolute path inside the sandbox: collapses "//" and
 // "/./", refuses ".." (a destination may never climb) and relative paths.

@@ -156,8 +156,8 @@ TEST(SandboxView, HostPathsOutsideBindsAreInvisible) {
 }
 
 TEST(SandboxView, OnlySystemTopLevelEntriesAreVisible) {
-  const std::set<std::string> allowed{"usr",   "etc",    "bin",  "sbin", "lib", "lib32",
-                                      "lib64", "libx32", "proc", "dev",  "tmp", "probe"};
+  const std::set<std::string> allowed{"usr",    "etc",  "bin", "sbin", "lib", "lib32", "lib64",
+                                      "libx32", "proc", "sys", "dev",  "tmp", "probe"};
   DIR* root = ::opendir("/");
   ASSERT_NE(root, nullptr);
   std::vector<std::string> hidden;
@@ -276,8 +276,8 @@ TEST(SandboxView, MountTableHasNoHostMountPoints) {
   EXPECT_EQ(mounts.front(), "/");
   // Everything is under the root's own parts: the system binds (with whatever
   // the host mounted below them, such as a container's /etc/hosts), /proc,
-  // /dev, /tmp and the probe.
-  const std::vector<std::string> roots{"/usr", "/etc", "/proc", "/dev", "/tmp", kProbeInside};
+  // /sys, /dev, /tmp and the probe.
+  const std::vector<std::string> roots{"/usr", "/etc", "/proc", "/sys", "/dev", "/tmp", kProbeInside};
   for (const auto& mount : mounts) {
     const bool allowed = mount == "/" || std::ranges::any_of(roots, [&mount](const std::string& r) {
                            return mount == r || mount.starts_with(r + "/");
@@ -286,7 +286,7 @@ TEST(SandboxView, MountTableHasNoHostMountPoints) {
     EXPECT_FALSE(mount == "/work" || mount.starts_with("/work/")) << mount;
     EXPECT_FALSE(mount.starts_with("/oldroot") || mount.starts_with("/newroot")) << mount;
   }
-  EXPECT_EQ(std::ranges::count(mounts, "/proc"), 1);
+  EXPECT_EQ(std::ranges::count(mounts, "/proc"), 1) << "masks sit below /proc, never on it";
   EXPECT_EQ(std::ranges::count(mounts, "/tmp"), 1);
   EXPECT_EQ(std::ranges::count(mounts, "/dev/pts"), 1);
 }

@@ -75,6 +75,9 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel, pid_t init) {
     }
     channel.pty_master(master->get());
   }
+  if (auto ok = apply_rlimits(plan.process); !ok) {
+    return ok;
+  }
   if (auto ok = drop_privileges(plan); !ok) {
     return ok;
   }

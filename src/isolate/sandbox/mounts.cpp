@@ -206,12 +206,15 @@ Result<> mount_device(int root, const MountStep& step) {
 Result<> mount_new(int root, const MountStep& step) {
   const char* type = "tmpfs";
   std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-  if (step.kind == StepKind::proc) {
-    type = "proc";
+  if (step.kind == StepKind::proc || step.kind == StepKind::sysfs) {
+    type = step.kind == StepKind::proc ? "proc" : "sysfs";
     attrs |= MOUNT_ATTR_NOEXEC;
   } else if (step.kind == StepKind::devpts) {
     type = "devpts";
     attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+  }
+  if (step.read_only) {
+    attrs |= MOUNT_ATTR_RDONLY;
   }
   auto mount = new_filesystem(type, step, attrs);
   if (!mount) {
@@ -222,6 +225,73 @@ Result<> mount_new(int root, const MountStep& step) {
     return std::unexpected(target.error());
   }
   return attach(mount->get(), target->get(), step.destination);
+}
+
+// Opens an existing path beneath root without following any symlink; an
+// empty fd when it does not exist (masks apply only to what is there).
+Result<UniqueFd> lookup(int root, const std::string& path) {
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+  UniqueFd fd(openat2(root, path.substr(1).c_str(), how));
+  if (!fd && errno != ENOENT) {
+    return fail_errno("look up", path);
+  }
+  return fd;
+}
+
+// Masked files are covered by an empty read-only file of strata's own,
+// created in the staging tmpfs: reads see nothing, writes fail with EROFS,
+// and no rootfs-controlled /dev/null is involved (CVE-2025-31133).
+constexpr const char* kMaskFile = "/mask";
+
+Result<UniqueFd> mask_file() {
+  UniqueFd tree(::open_tree(AT_FDCWD, kMaskFile, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!tree) {
+    return fail_errno("clone mask source", kMaskFile);
+  }
+  if (auto ok = set_attrs(
+          tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  return tree;
+}
+
+Result<> mask(int root, const MountStep& step) {
+  auto target = lookup(root, step.destination);
+  if (!target || !*target) {
+    return target ? Result<>{} : std::unexpected(target.error());
+  }
+  struct stat st{};
+  if (::fstat(target->get(), &st) != 0) {
+    return fail_errno("stat masked path", step.destination);
+  }
+  auto cover =
+      S_ISDIR(st.st_mode)
+          ? new_filesystem("tmpfs", MountStep{.kind = StepKind::tmpfs, .mode = "0755"},
+                           MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+          : mask_file();
+  if (!cover) {
+    return std::unexpected(cover.error());
+  }
+  return attach(cover->get(), target->get(), step.destination);
+}
+
+Result<> remount_read_only(int root, const MountStep& step) {
+  auto target = lookup(root, step.destination);
+  if (!target || !*target) {
+    return target ? Result<>{} : std::unexpected(target.error());
+  }
+  UniqueFd tree(
+      ::open_tree(target->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+  if (!tree) {
+    return fail_errno("clone mount", step.destination);
+  }
+  if (auto ok = set_attrs(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, true); !ok) {
+    return fail_errno("make read-only", step.destination, ok.error().err);
+  }
+  return attach(tree.get(), target->get(), step.destination);
 }
 
 Result<> make_symlink(int root, const MountStep& step) {
@@ -245,8 +315,13 @@ Result<> apply(int root, const MountStep& step) {
       return make_symlink(root, step);
     case StepKind::tmpfs:
     case StepKind::proc:
+    case StepKind::sysfs:
     case StepKind::devpts:
       return mount_new(root, step);
+    case StepKind::mask:
+      return mask(root, step);
+    case StepKind::read_only:
+      return remount_read_only(root, step);
   }
   return {};
 }
@@ -261,7 +336,8 @@ Result<> enter_stage() {
   if (::mount("tmpfs", kStage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0) {
     return fail_errno("mount staging tmpfs", kStage);
   }
-  if (::chdir(kStage) != 0 || ::mkdir("newroot", 0755) != 0 || ::mkdir("oldroot", 0755) != 0) {
+  if (::chdir(kStage) != 0 || ::mkdir("newroot", 0755) != 0 || ::mkdir("oldroot", 0755) != 0 ||
+      !UniqueFd(::open("mask", O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0444)).valid()) {
     return fail_errno("prepare staging tmpfs", kStage);
   }
   if (pivot_root(".", "oldroot") != 0 || ::chdir("/") != 0) {

@@ -13,6 +13,7 @@
 #include "base/fds.hpp"
 #include "isolate/pty.hpp"
 #include "isolate/sandbox/credentials.hpp"
+#include "isolate/sandbox/landlock.hpp"
 #include "isolate/sandbox/mounts.hpp"
 #include "isolate/sandbox/net.hpp"
 #include "isolate/supervise.hpp"
@@ -64,7 +65,7 @@ Result<> enter_workdir(const ProcessPlan& process) {
   return {};
 }
 
-Result<> prepare_workload(const Plan& plan, SyncChannel& channel, pid_t init) {
+Result<> prepare_workload(const Plan& plan, const ChildPrep& prep, SyncChannel& channel, pid_t init) {
   if (::setsid() < 0) {
     return fail_errno("start a new session");
   }
@@ -89,6 +90,9 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel, pid_t init) {
   if (auto ok = enter_workdir(plan.process); !ok) {
     return ok;
   }
+  if (auto ok = apply_landlock(plan, prep.landlock_abi); !ok) {
+    return ok;
+  }
   if (!close_fds_except(fds_to_keep(plan, channel))) {
     return fail_errno("close inherited file descriptors");
   }
@@ -100,8 +104,9 @@ Result<> prepare_workload(const Plan& plan, SyncChannel& channel, pid_t init) {
   return {};
 }
 
-[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, SyncChannel& channel, pid_t init) {
-  if (auto ok = prepare_workload(plan, channel, init); !ok) {
+[[noreturn]] void run_workload(const Plan& plan, const ExecArgs& args, const ChildPrep& prep,
+                               SyncChannel& channel, pid_t init) {
+  if (auto ok = prepare_workload(plan, prep, channel, init); !ok) {
     setup_failed(channel, ok.error());
   }
   exec_workload(args, channel);
@@ -161,7 +166,7 @@ void kill_remaining_children() {
 
 }  // namespace
 
-void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel) {
+void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& prep, SyncChannel& channel) {
   // Die with strata. If strata is already gone, the wait below sees EOF.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!channel.wait_for_id_maps()) {
@@ -194,7 +199,7 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& chan
     setup_failed(channel, Error{.step = "fork the workload", .err = errno});
   }
   if (workload == 0) {
-    run_workload(plan, args, channel, init);
+    run_workload(plan, args, prep, channel, init);
   }
   run_init(workload, channel, own_pid_namespace);
 }

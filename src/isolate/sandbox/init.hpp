@@ -9,7 +9,14 @@
 
 namespace strata {
 
+// What the parent decides or compiles for the child before the clone, so the
+// child neither probes nor allocates for it.
+struct ChildPrep {
+  int landlock_abi = 0;  // 0: do not apply Landlock
+};
+
 // Runs in the cloned child; never returns.
-[[noreturn]] void run_sandbox_child(const Plan& plan, const ExecArgs& args, SyncChannel& channel);
+[[noreturn]] void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& prep,
+                                    SyncChannel& channel);
 
 }  // namespace strata

@@ -8,6 +8,7 @@
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/sandbox/init.hpp"
+#include "isolate/sandbox/landlock.hpp"
 #include "isolate/sandbox/userns.hpp"
 
 namespace strata {
@@ -25,12 +26,18 @@ void abandon(const Child& child) {
 
 Result<Outcome> SandboxBackend::run(const Plan& plan) {
   const ExecArgs args(plan.process);  // allocated before the clone
+  ChildPrep prep;
+  if (auto abi = check_landlock(plan); abi) {
+    prep.landlock_abi = *abi;
+  } else {
+    return std::unexpected(abi.error());
+  }
   auto launched = launch(plan.namespaces);
   if (!launched) {
     return std::unexpected(launched.error());
   }
   if (launched->in_child()) {
-    run_sandbox_child(plan, args, launched->child_end);
+    run_sandbox_child(plan, args, prep, launched->child_end);
   }
   if (auto ok = write_id_maps(launched->child.pid, plan); !ok) {
     abandon(launched->child);

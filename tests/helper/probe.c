@@ -390,6 +390,17 @@ static int cmd_read(char** argv) {
   return 0;
 }
 
+/* Reads an inherited fd without reopening it (a reopen through
+ * /proc/self/fd/N is a new open that Landlock may refuse). */
+static int cmd_read_fd(char** argv) {
+  size_t len;
+  char* buf = read_all(atoi(argv[1]), &len);
+  if (buf == NULL) return report_error(errno);
+  if (len > 0 && fwrite(buf, 1, len, stdout) != len) die("write stdout");
+  free(buf);
+  return 0;
+}
+
 static int cmd_write(char** argv) {
   static const char msg[] = "ok\n";
   ssize_t w;
@@ -684,6 +695,7 @@ static const struct command {
     {"cwd", 0, cmd_cwd, ""},
     {"exists", 1, cmd_exists, " PATH"},
     {"read", 1, cmd_read, " PATH"},
+    {"read-fd", 1, cmd_read_fd, " FD"},
     {"write", 1, cmd_write, " PATH"},
     {"mkdir", 1, cmd_mkdir, " PATH"},
     {"exit", 1, cmd_exit, " N"},

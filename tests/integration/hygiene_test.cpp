@@ -94,10 +94,17 @@ TEST_F(LeakedFds, PassFdKeepsOnlyThatFd) {
   EXPECT_EQ(listed.out, "0\n1\n2\n" + n + "\n");
 
   // It is the same open file, not just the same number.
-  Process read = start_probe({"--pass-fd", n}, {"read", "/proc/self/fd/" + n}, leak);
+  Process read = start_probe({"--pass-fd", n}, {"read-fd", n}, leak);
   const Finished content = read.wait();
   EXPECT_EQ(content.exit_code, 0) << describe(content);
   EXPECT_EQ(content.out, "through the passed fd\n");
+
+  // Reopening it by /proc/self/fd/N is a new open of a host file that no
+  // Landlock rule covers; without Landlock only the mounts decide.
+  Process reopen = start_probe({"--pass-fd", n}, {"read", "/proc/self/fd/" + n}, leak);
+  EXPECT_EQ(reopen.wait().out, "error EACCES\n");
+  Process unlocked = start_probe({"--pass-fd", n, "--landlock", "off"}, {"read", "/proc/self/fd/" + n}, leak);
+  EXPECT_EQ(unlocked.wait().out, "through the passed fd\n");
 }
 
 TEST_F(LeakedFds, PassFdInHostIsolation) {

@@ -25,6 +25,12 @@ std::string_view to_string(EndReason reason) {
       return "exec-failed";
     case EndReason::setup_failed:
       return "setup-failed";
+    case EndReason::timeout:
+      return "timeout";
+    case EndReason::oom_killed:
+      return "oom-killed";
+    case EndReason::pids_limit:
+      return "pids-limit";
   }
   return "?";
 }
@@ -38,6 +44,10 @@ nlohmann::json to_json(const Outcome& outcome) {
   if (outcome.reason == EndReason::signaled) {
     out["signal"] = outcome.signal;
     out["signal_name"] = "SIG" + signal_name(outcome.signal);
+  }
+  if (outcome.cgroup) {
+    out["memory_peak_bytes"] = outcome.cgroup->memory_peak_bytes;
+    out["cpu_seconds"] = outcome.cgroup->cpu_seconds;
   }
   if (outcome.error) {
     out["error"] = outcome.error->message();

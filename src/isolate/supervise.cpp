@@ -4,9 +4,11 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
@@ -28,6 +30,7 @@ struct Reports {
   std::optional<Error> setup_error;
   std::optional<Error> exec_error;
   std::optional<Message> exited;  // the sandbox init's report of the workload's end
+  bool timed_out = false;
 
   void take(const Message& message) {
     switch (message.kind) {
@@ -55,6 +58,9 @@ class Loop {
       : child_(child), channel_(channel), signals_(signals), options_(options) {}
 
   Result<Reports> run() {
+    if (auto ok = arm_timer(); !ok) {
+      return std::unexpected(ok.error());
+    }
     while (!child_exited_) {
       if (auto ok = step(); !ok) {
         return std::unexpected(ok.error());
@@ -75,7 +81,49 @@ class Loop {
   }
 
  private:
-  enum Slot : std::size_t { kSignals, kChild, kChannel, kPtyOut, kPtyIn, kSlots };
+  enum Slot : std::size_t { kSignals, kChild, kChannel, kPtyOut, kPtyIn, kTimer, kSlots };
+
+  // --timeout: first SIGTERM, then, kill_after later, everything is killed.
+  Result<> arm_timer() {
+    if (!options_.timeout) {
+      return {};
+    }
+    timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!timer_) {
+      return fail_errno("create the --timeout timer");
+    }
+    return set_timer(*options_.timeout);
+  }
+
+  Result<> set_timer(std::chrono::milliseconds after) {
+    itimerspec when{};
+    when.it_value.tv_sec = after.count() / 1000;
+    when.it_value.tv_nsec = (after.count() % 1000) * 1000000;
+    if (::timerfd_settime(timer_.get(), 0, &when, nullptr) != 0) {
+      return fail_errno("arm the --timeout timer");
+    }
+    return {};
+  }
+
+  Result<> on_timer() {
+    std::uint64_t expirations = 0;
+    [[maybe_unused]] ssize_t n = ::read(timer_.get(), &expirations, sizeof expirations);
+    if (!reports_.timed_out) {
+      reports_.timed_out = true;
+      send_signal(child_.pidfd.get(), SIGTERM);
+      return set_timer(std::max(options_.kill_after, std::chrono::milliseconds(1)));
+    }
+    kill_all();
+    return {};
+  }
+
+  void kill_all() const {
+    if (options_.kill_all) {
+      options_.kill_all();
+    } else {
+      send_signal(child_.pidfd.get(), SIGKILL);
+    }
+  }
 
   Result<> step() {
     std::array<pollfd, kSlots> fds{};
@@ -84,11 +132,17 @@ class Loop {
     fds[kChannel] = {channel_open_ ? channel_.fd() : -1, POLLIN, 0};
     fds[kPtyOut] = {output_open_ ? pty_->master() : -1, POLLIN, 0};
     fds[kPtyIn] = {input_open_ ? STDIN_FILENO : -1, POLLIN, 0};
+    fds[kTimer] = {timer_.get(), POLLIN, 0};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       return errno == EINTR ? Result<>{} : fail_errno("wait for the workload");
     }
     if (fds[kSignals].revents != 0) {
       forward_signal();
+    }
+    if (fds[kTimer].revents != 0) {
+      if (auto ok = on_timer(); !ok) {
+        return ok;
+      }
     }
     if (fds[kChannel].revents != 0) {
       auto incoming = channel_.receive();
@@ -143,6 +197,7 @@ class Loop {
   const ForwardedSignals& signals_;
   const SuperviseOptions& options_;
   Reports reports_;
+  UniqueFd timer_;
   bool child_exited_ = false;
   bool channel_open_ = true;
   bool input_open_ = false;
@@ -160,7 +215,11 @@ Outcome outcome_of(const Reports& reports, int status) {
     code = reports.exited->exit_code;
     sig = reports.exited->signal;
   }
-  if (sig != 0) {
+  if (reports.timed_out) {
+    outcome.reason = EndReason::timeout;
+    outcome.signal = sig;
+    outcome.exit_code = kExitTimeout;
+  } else if (sig != 0) {
     outcome.reason = EndReason::signaled;
     outcome.signal = sig;
     outcome.exit_code = 128 + sig;

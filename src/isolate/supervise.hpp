@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 
 #include "base/unique_fd.hpp"
 #include "isolate/outcome.hpp"
@@ -43,6 +45,13 @@ struct Child {
 };
 
 struct SuperviseOptions {
+  // --timeout: the child is sent SIGTERM at the deadline, and kill_all runs
+  // kill_after later if it is still there.
+  std::optional<std::chrono::milliseconds> timeout;
+  std::chrono::milliseconds kill_after{0};
+  // Ends every process of the run. Default: SIGKILL to the child, which for
+  // a sandbox is its pid namespace's init and so takes the namespace down.
+  std::function<void()> kill_all;
   // With --isolation host the child shares our terminal's process group and
   // already received the terminal's signals; do not send them twice.
   bool skip_terminal_signals = false;

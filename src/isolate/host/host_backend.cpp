@@ -39,7 +39,10 @@ Result<Outcome> HostBackend::run(const Plan& plan) {
     run_child(plan.process, args, launched->child_end);
   }
   return supervise(std::move(launched->child), launched->parent_end, launched->signals,
-                   {.skip_terminal_signals = true, .started = launched->started});
+                   {.timeout = plan.resources.timeout,
+                    .kill_after = plan.resources.kill_after,
+                    .skip_terminal_signals = true,
+                    .started = launched->started});
 }
 
 }  // namespace strata

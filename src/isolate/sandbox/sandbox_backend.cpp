@@ -48,7 +48,9 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
     return std::unexpected(ok.error());
   }
   return supervise(std::move(launched->child), launched->parent_end, launched->signals,
-                   {.started = launched->started});
+                   {.timeout = plan.resources.timeout,
+                    .kill_after = plan.resources.kill_after,
+                    .started = launched->started});
 }
 
 }  // namespace strata

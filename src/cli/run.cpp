@@ -26,7 +26,7 @@ T value_or_throw(Result<T> result, const std::string& flag) {
 // A repeatable flag whose every occurrence is handled as it is parsed, so
 // --bind, --ro-bind and --tmpfs keep their command-line order.
 template <class F>
-CLI::Option* each(CLI::App& command, const std::string& name, F handle, const std::string& help) {
+CLI::Option* each(CLI::App& command, const std::string& name, const F& handle, const std::string& help) {
   return command
       .add_option_function<std::string>(
           name, [handle](const std::string& text) { handle(text); }, help)

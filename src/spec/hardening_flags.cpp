@@ -59,7 +59,6 @@ Result<std::uint64_t> rlimit_value(std::string_view text, RlimitUnit unit) {
       }
       return parse_size(text);
     case RlimitUnit::seconds:
-      return parse_uint(text, 0, RLIM_INFINITY - 1);
     case RlimitUnit::count:
       return parse_uint(text, 0, RLIM_INFINITY - 1);
   }

@@ -64,9 +64,6 @@ Result<> validate(const Spec& spec) {
   if (spec.uid == UINT32_MAX || spec.gid == UINT32_MAX) {
     return fail("check --uid/--gid", std::to_string(std::max(spec.uid, spec.gid)), "4294967295 is reserved");
   }
-  if (spec.resources.memory_bytes || spec.resources.pids || spec.resources.cpus) {
-    return fail("check flags", "--memory/--pids/--cpus", "cgroup limits are not implemented yet");
-  }
   if (spec.hostname && (spec.hostname->empty() || spec.hostname->size() > 64)) {
     return fail("check --hostname", *spec.hostname, "must be 1 to 64 characters");
   }

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include "base/fds.hpp"
+#include "base/log.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/exec.hpp"
+#include "isolate/resources.hpp"
 
 namespace strata {
 
@@ -31,6 +33,10 @@ namespace {
 
 Result<Outcome> HostBackend::run(const Plan& plan) {
   const ExecArgs args(plan.process);  // allocated before the clone
+  auto resources = ResourceScope::prepare(plan);
+  if (!resources) {
+    return std::unexpected(resources.error());
+  }
   auto launched = launch({});
   if (!launched) {
     return std::unexpected(launched.error());
@@ -38,11 +44,22 @@ Result<Outcome> HostBackend::run(const Plan& plan) {
   if (launched->in_child()) {
     run_child(plan.process, args, launched->child_end);
   }
-  return supervise(std::move(launched->child), launched->parent_end, launched->signals,
-                   {.timeout = plan.resources.timeout,
-                    .kill_after = plan.resources.kill_after,
-                    .skip_terminal_signals = true,
-                    .started = launched->started});
+  // The child may already run; what it starts before this line escapes the
+  // cgroup. Host isolation promises no more than that.
+  if (auto ok = resources->adopt(launched->child.pid); !ok) {
+    log::warn("{}", ok.error().message());
+  }
+  auto kill_all = resources->killer(launched->child);  // before the child is moved
+  auto outcome = supervise(std::move(launched->child), launched->parent_end, launched->signals,
+                           {.timeout = plan.resources.timeout,
+                            .kill_after = plan.resources.kill_after,
+                            .kill_all = std::move(kill_all),
+                            .skip_terminal_signals = true,
+                            .started = launched->started});
+  if (outcome) {
+    resources->finish(*outcome);
+  }
+  return outcome;
 }
 
 }  // namespace strata

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <linux/limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -171,6 +172,11 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& 
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!channel.wait_for_id_maps()) {
     ::_exit(kExitFailure);
+  }
+  // The parent has put this process in its cgroup by now: make that the
+  // root of what the sandbox sees in /proc/self/cgroup.
+  if (plan.unshares(Namespace::cgroup) && ::unshare(CLONE_NEWCGROUP) != 0) {
+    setup_failed(channel, Error{.step = "enter a new cgroup namespace", .err = errno});
   }
   // Only now: a non-dumpable child's /proc files belong to the host's root,
   // so the parent could not have written its id maps. From here on the

@@ -7,6 +7,7 @@
 
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
+#include "isolate/resources.hpp"
 #include "isolate/sandbox/init.hpp"
 #include "isolate/sandbox/landlock.hpp"
 #include "isolate/sandbox/userns.hpp"
@@ -32,12 +33,26 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   } else {
     return std::unexpected(abi.error());
   }
-  auto launched = launch(plan.namespaces);
+  auto resources = ResourceScope::prepare(plan);
+  if (!resources) {
+    return std::unexpected(resources.error());
+  }
+  // The cgroup namespace is entered by the child once it sits in its run's
+  // cgroup (see run_sandbox_child), so that cgroup is the namespace's root.
+  std::vector<Namespace> at_clone = plan.namespaces;
+  std::erase(at_clone, Namespace::cgroup);
+  auto launched = launch(at_clone);
   if (!launched) {
     return std::unexpected(launched.error());
   }
   if (launched->in_child()) {
     run_sandbox_child(plan, args, prep, launched->child_end);
+  }
+  // The child waits for its id maps before it does anything, so it is in
+  // its cgroup before any process of the workload exists.
+  if (auto ok = resources->adopt(launched->child.pid); !ok) {
+    abandon(launched->child);
+    return std::unexpected(ok.error());
   }
   if (auto ok = write_id_maps(launched->child.pid, plan); !ok) {
     abandon(launched->child);
@@ -47,10 +62,16 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
     abandon(launched->child);
     return std::unexpected(ok.error());
   }
-  return supervise(std::move(launched->child), launched->parent_end, launched->signals,
-                   {.timeout = plan.resources.timeout,
-                    .kill_after = plan.resources.kill_after,
-                    .started = launched->started});
+  auto kill_all = resources->killer(launched->child);  // before the child is moved
+  auto outcome = supervise(std::move(launched->child), launched->parent_end, launched->signals,
+                           {.timeout = plan.resources.timeout,
+                            .kill_after = plan.resources.kill_after,
+                            .kill_all = std::move(kill_all),
+                            .started = launched->started});
+  if (outcome) {
+    resources->finish(*outcome);
+  }
+  return outcome;
 }
 
 }  // namespace strata

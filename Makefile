@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 
 # Every Debian package the build, the tests and the benchmark use.
 DEB_PACKAGES := cmake g++ make libc6-dev \
-  libcap-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
+  libcap-dev libseccomp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
   clang-format-19 clang-tidy-19 iproute2 util-linux
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf

@@ -102,6 +102,12 @@ Result<> prepare_workload(const Plan& plan, const ChildPrep& prep, SyncChannel& 
       return fail_errno("pass file descriptor", std::to_string(fd));
     }
   }
+  // Last: from here on only what the filter allows, and exec needs little.
+  if (prep.seccomp != nullptr) {
+    if (const int err = install_seccomp(*prep.seccomp); err != 0) {
+      return fail_errno("install the seccomp filter", "", err);
+    }
+  }
   return {};
 }
 

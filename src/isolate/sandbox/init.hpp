@@ -5,6 +5,7 @@
 
 #include "isolate/exec.hpp"
 #include "isolate/plan.hpp"
+#include "isolate/sandbox/seccomp.hpp"
 #include "isolate/sandbox/sync.hpp"
 
 namespace strata {
@@ -12,7 +13,8 @@ namespace strata {
 // What the parent decides or compiles for the child before the clone, so the
 // child neither probes nor allocates for it.
 struct ChildPrep {
-  int landlock_abi = 0;  // 0: do not apply Landlock
+  int landlock_abi = 0;                     // 0: do not apply Landlock
+  const SeccompProgram* seccomp = nullptr;  // nullptr: unconfined
 };
 
 // Runs in the cloned child; never returns.

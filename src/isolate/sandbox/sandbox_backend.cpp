@@ -5,6 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "base/log.hpp"
 #include "isolate/backend.hpp"
 #include "isolate/clone.hpp"
 #include "isolate/resources.hpp"
@@ -15,6 +20,26 @@
 namespace strata {
 
 namespace {
+
+// The filter is compiled here, in the parent, so the child only installs it.
+Result<std::optional<SeccompProgram>> compile_seccomp(const SeccompChoice& choice) {
+  switch (choice.kind) {
+    case SeccompChoice::Kind::unconfined:
+      log::warn("--seccomp unconfined: the workload may make any system call");
+      return std::nullopt;
+    case SeccompChoice::Kind::builtin:
+      return compile_default_seccomp();
+    case SeccompChoice::Kind::file:
+      break;
+  }
+  std::ifstream in(choice.path);
+  if (!in) {
+    return fail_errno("read --seccomp profile", choice.path);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return compile_seccomp_profile(text.str(), choice.path);
+}
 
 // Kills and reaps a child that will not be supervised, so no process is left.
 void abandon(const Child& child) {
@@ -33,6 +58,11 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   } else {
     return std::unexpected(abi.error());
   }
+  auto seccomp = compile_seccomp(plan.seccomp);
+  if (!seccomp) {
+    return std::unexpected(seccomp.error());
+  }
+  prep.seccomp = *seccomp ? &**seccomp : nullptr;
   auto resources = ResourceScope::prepare(plan);
   if (!resources) {
     return std::unexpected(resources.error());

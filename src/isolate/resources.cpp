@@ -33,6 +33,9 @@ Result<ResourceScope> ResourceScope::prepare(const Plan& plan) {
     return scope;
   }
   auto mounts = detect_cgroups();
+  if (mounts) {
+    sweep_stale_cgroups(*mounts);
+  }
   auto made = mounts ? RunCgroup::create(*mounts, limits_of(plan.resources))
                      : Result<RunCgroup>(std::unexpected(mounts.error()));
   if (!made) {

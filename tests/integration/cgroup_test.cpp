@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "base/unique_fd.hpp"
+#include "harness.hpp"
 
 namespace strata {
 namespace {
@@ -495,13 +496,23 @@ TEST_F(Cgroup, AnUnenforceableLimitFailsNamingTheFile) {
       << made.error().message();
 }
 
-// Last in the file: strata-<pid>-* cgroups of processes that are gone were
-// left behind by some run (a crash, or a bug here).
-TEST_F(Cgroup, NoStaleStrataCgroupsAnywhere) {
-  for (const auto& dir : strata_dirs(mounts_)) {
-    const std::string name = std::filesystem::path(dir).filename();
-    const std::string pid = name.substr(7, name.find('-', 7) - 7);
-    EXPECT_TRUE(std::filesystem::exists("/proc/" + pid)) << "stale cgroup " << dir;
+// A strata SIGKILLed mid-run leaves its (empty) cgroups; the next run that
+// creates cgroups removes them.
+TEST_F(Cgroup, TheNextRunSweepsCgroupsOfDeadRuns) {
+  std::vector<std::string> stale;
+  for (const auto& [key, own] : mounts_.own) {
+    // pid_max is at most 2^22: no process has this pid.
+    const std::string dir = own.dir + "/strata-99999999-deadbeef";
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      stale.push_back(dir);
+    }
+  }
+  ASSERT_FALSE(stale.empty()) << "could not create a cgroup in any hierarchy";
+  const auto result = test::strata({"run", "--pids", "100", "--", "/bin/true"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  for (const auto& dir : stale) {
+    EXPECT_FALSE(std::filesystem::exists(dir)) << "not swept: " << dir;
+    ::rmdir(dir.c_str());
   }
 }
 

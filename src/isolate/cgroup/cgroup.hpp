@@ -54,6 +54,11 @@ CgroupMounts locate_own_cgroups(CgroupMounts mounts, const std::map<std::string,
 // Reads /proc/self/mountinfo and /proc/self/cgroup.
 Result<CgroupMounts> detect_cgroups();
 
+// Removes the empty strata-<pid>-* cgroups, below the caller's own, of runs
+// whose strata is gone (SIGKILLed before it could remove them). Returns how
+// many it removed. Best effort: what it cannot remove it leaves.
+int sweep_stale_cgroups(const CgroupMounts& mounts);
+
 struct CgroupLimits {
   std::optional<std::uint64_t> memory_bytes;  // swap included: the run gets no swap
   std::optional<std::uint64_t> pids;

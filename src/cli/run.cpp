@@ -69,8 +69,20 @@ void add_process_flags(CLI::App& command, Spec& spec) {
       ->type_name("NAME=VALUE");
   command.add_flag("--clear-env", spec.clear_env,
                    "Start from an empty environment (default keeps PATH, TERM, LANG and sets HOME)");
-  command.add_option("--uid", spec.uid, "User id inside (mapped to the caller)")->type_name("UID");
-  command.add_option("--gid", spec.gid, "Group id inside (mapped to the caller's group)")->type_name("GID");
+  // Decimal only, and never (uid_t)-1, which setresuid reads as "unchanged".
+  const auto id = [](const std::string& flag, std::uint32_t& out) {
+    return [flag, &out](const std::string& t) {
+      out = static_cast<std::uint32_t>(value_or_throw(parse_uint(t, 0, UINT32_MAX - 1), flag));
+    };
+  };
+  command
+      .add_option_function<std::string>("--uid", id("--uid", spec.uid),
+                                        "User id inside (mapped to the caller)")
+      ->type_name("UID");
+  command
+      .add_option_function<std::string>("--gid", id("--gid", spec.gid),
+                                        "Group id inside (mapped to the caller's group)")
+      ->type_name("GID");
   each(
       command, "--pass-fd",
       [&spec](const std::string& t) {

@@ -58,6 +58,12 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   } else {
     return std::unexpected(abi.error());
   }
+  if (!plan.unshares(Namespace::pid)) {
+    // Signals are checked against uids, not namespaces: root inside is the
+    // caller outside, and can signal every host process the caller owns.
+    log::warn("--share pid: the workload sees the host's processes and can signal those of uid {}",
+              plan.uid_map.outside);
+  }
   auto seccomp = compile_seccomp(plan.seccomp);
   if (!seccomp) {
     return std::unexpected(seccomp.error());

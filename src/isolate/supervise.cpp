@@ -45,6 +45,7 @@ struct Reports {
         exited = message;
         break;
       case MessageKind::ids_mapped:
+      case MessageKind::child_ready:
       case MessageKind::pty_master:
         break;
     }

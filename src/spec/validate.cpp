@@ -1,6 +1,7 @@
 // Whole-Spec checks: contradictions between flags and inputs that do not exist,
 // all found before anything is set up.
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -63,6 +64,16 @@ Result<> validate(const Spec& spec) {
   // (uid_t)-1 means "unchanged" to setresuid and cannot be mapped.
   if (spec.uid == UINT32_MAX || spec.gid == UINT32_MAX) {
     return fail("check --uid/--gid", std::to_string(std::max(spec.uid, spec.gid)), "4294967295 is reserved");
+  }
+  // CAP_SYS_ADMIN inside owns the sandbox's mounts: without the default
+  // filter, which refuses the whole mount API, it can lift the read-only
+  // /proc/sys and the masks strata placed (and, for a root caller, write the
+  // host's kernel knobs). Until those mounts are locked, refuse the mix.
+  const auto kept = kept_capabilities(spec);
+  if (std::ranges::binary_search(kept, CAP_SYS_ADMIN) && spec.seccomp.kind != SeccompChoice::Kind::builtin) {
+    return fail(
+        "check flags", "--cap-add SYS_ADMIN",
+        "needs strata's default seccomp profile (it can otherwise undo the read-only and masked mounts)");
   }
   if (spec.hostname && (spec.hostname->empty() || spec.hostname->size() > 64)) {
     return fail("check --hostname", *spec.hostname, "must be 1 to 64 characters");

@@ -174,9 +174,11 @@ void kill_remaining_children() {
 }  // namespace
 
 void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& prep, SyncChannel& channel) {
-  // Die with strata. If strata is already gone, the wait below sees EOF.
+  // Die with strata. PDEATHSIG only covers a parent that dies after it is
+  // armed, so strata waits for child_ready before going on; a strata that
+  // died earlier makes the send fail (EPIPE) and the child exit.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (!channel.wait_for_id_maps()) {
+  if (!channel.child_ready() || !channel.wait_for_id_maps()) {
     ::_exit(kExitFailure);
   }
   // The parent has put this process in its cgroup by now: make that the

@@ -16,6 +16,17 @@ namespace strata {
 
 namespace {
 
+// The ruleset attributes of ABI 6, newer than Debian 12's <linux/landlock.h>;
+// the kernel accepts the shorter struct of older ABIs by its size.
+struct RulesetAttr {
+  std::uint64_t handled_access_fs = 0;
+  std::uint64_t handled_access_net = 0;
+  std::uint64_t scoped = 0;
+};
+// ABI 6: no signals to processes outside the sandbox's Landlock domain (with
+// --share pid the host's processes are otherwise reachable by uid).
+constexpr std::uint64_t kScopeSignal = 1ULL << 1;
+
 // Rights newer than Debian 12's <linux/landlock.h>.
 constexpr std::uint64_t kTruncate = 1ULL << 14;  // ABI 3
 constexpr std::uint64_t kIoctlDev = 1ULL << 15;  // ABI 5
@@ -99,8 +110,9 @@ Result<> apply_landlock(const Plan& plan, int abi) {
     return {};
   }
   const std::uint64_t handled = handled_rights(abi);
-  landlock_ruleset_attr attr{.handled_access_fs = handled};
-  UniqueFd ruleset(static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0)));
+  const RulesetAttr attr{.handled_access_fs = handled, .scoped = abi >= 6 ? kScopeSignal : 0};
+  const std::size_t size = abi >= 6 ? sizeof attr : sizeof(landlock_ruleset_attr);
+  UniqueFd ruleset(static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0)));
   if (!ruleset) {
     return fail_errno("create landlock ruleset");
   }

@@ -58,9 +58,9 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   } else {
     return std::unexpected(abi.error());
   }
-  if (!plan.unshares(Namespace::pid)) {
+  if (!plan.unshares(Namespace::pid) && prep.landlock_abi < 6) {
     // Signals are checked against uids, not namespaces: root inside is the
-    // caller outside, and can signal every host process the caller owns.
+    // caller outside. Only Landlock's signal scope (ABI 6) fences them in.
     log::warn("--share pid: the workload sees the host's processes and can signal those of uid {}",
               plan.uid_map.outside);
   }
@@ -86,6 +86,10 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   }
   // The child waits for its id maps before it does anything, so it is in
   // its cgroup before any process of the workload exists.
+  if (auto ok = launched->parent_end.wait_for_child(); !ok) {
+    abandon(launched->child);
+    return std::unexpected(ok.error());
+  }
   if (auto ok = resources->adopt(launched->child.pid); !ok) {
     abandon(launched->child);
     return std::unexpected(ok.error());

@@ -80,6 +80,28 @@ Result<std::optional<Incoming>> SyncChannel::receive(bool wait) {
   return in;
 }
 
+Result<> SyncChannel::wait_for_child() {
+  auto incoming = receive();
+  if (!incoming) {
+    return std::unexpected(incoming.error());
+  }
+  if (!*incoming) {
+    return fail("start the sandbox", "", "the sandbox's first process exited before it was ready");
+  }
+  if ((*incoming)->message.kind == MessageKind::setup_failed) {
+    return std::unexpected((*incoming)->message.to_error());
+  }
+  if ((*incoming)->message.kind != MessageKind::child_ready) {
+    return fail("start the sandbox", "", "unexpected message from the sandbox");
+  }
+  return {};
+}
+
+bool SyncChannel::child_ready() {
+  Message message{.kind = MessageKind::child_ready};
+  return ::send(fd_.get(), &message, sizeof message, MSG_NOSIGNAL) == sizeof message;
+}
+
 bool SyncChannel::wait_for_id_maps() {
   Message message;
   ssize_t n = 0;

@@ -3,6 +3,7 @@
 // side reads as the conversation it takes part in:
 //
 //   parent                         sandbox (init, then the workload)
+//   wait_for_child()        <---   child_ready()              (after PDEATHSIG is armed)
 //   ids_mapped()            --->   wait_for_id_maps()
 //                           <---   setup_failed(error)        (and exits)
 //                           <---   pty_master(fd)             (workload, with a pty)
@@ -25,6 +26,7 @@ namespace strata {
 
 enum class MessageKind : std::uint32_t {
   ids_mapped = 1,
+  child_ready,
   setup_failed,
   exec_failed,
   workload_exited,
@@ -62,6 +64,8 @@ class SyncChannel {
 
   // Parent side.
   Result<> ids_mapped();
+  // Waits for child_ready; an error if the child failed or died first.
+  Result<> wait_for_child();
   // The next message; nullopt at end of file. With `wait` false, also nullopt
   // when nothing is queued.
   Result<std::optional<Incoming>> receive(bool wait = true);
@@ -69,6 +73,7 @@ class SyncChannel {
   // Sandbox side. These are called between clone and exec, so they only
   // format into the fixed-size message and write it; failures to send are
   // ignored because the only one to tell is the parent, who is then gone.
+  bool child_ready();  // false when the parent is already gone
   bool wait_for_id_maps();
   void setup_failed(const Error& error);
   void exec_failed(int err, const char* command);

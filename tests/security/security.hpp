@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -142,13 +143,22 @@ struct HostState {
   }
 };
 
-// Cgroups in `after` that were not in `before`. (strata may remove stale
-// cgroups of earlier, SIGKILLed runs at any start: vanishing is fine.)
+// Whether the strata that made "…/strata-<pid>-<random>" is still running:
+// ctest runs other tests, and their live runs' cgroups, alongside.
+inline bool owner_alive(const std::string& cgroup) {
+  const std::string name = cgroup.substr(cgroup.rfind('/') + 1);
+  const std::string pid = name.substr(7, name.find('-', 7) - 7);
+  return !pid.empty() && std::filesystem::exists("/proc/" + pid);
+}
+
+// Cgroups in `after` that were not in `before` and whose strata is gone.
+// (strata may remove stale cgroups of earlier, SIGKILLed runs at any start:
+// vanishing is fine.)
 inline std::set<std::string> new_cgroups(const std::set<std::string>& before,
                                          const std::set<std::string>& after = strata_cgroups()) {
   std::set<std::string> out;
   for (const auto& cgroup : after) {
-    if (!before.contains(cgroup)) {
+    if (!before.contains(cgroup) && !owner_alive(cgroup)) {
       out.insert(cgroup);
     }
   }

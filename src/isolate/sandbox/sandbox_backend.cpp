@@ -28,6 +28,9 @@ Result<std::optional<SeccompProgram>> compile_seccomp(const SeccompChoice& choic
       log::warn("--seccomp unconfined: the workload may make any system call");
       return std::nullopt;
     case SeccompChoice::Kind::builtin:
+      if (const SeccompProgram* built = builtin_seccomp_program(); built != nullptr) {
+        return *built;
+      }
       return compile_default_seccomp();
     case SeccompChoice::Kind::file:
       break;

@@ -420,6 +420,11 @@ Result<> merge_into(seccomp_detail::FilterContext& merged, seccomp_detail::Filte
 
 }  // namespace
 
+// Weak: the strata binary links seccomp_builtin.cpp, which replaces this.
+__attribute__((weak)) const SeccompProgram* builtin_seccomp_program() {
+  return nullptr;
+}
+
 Result<SeccompProgram> compile_default_seccomp() {
   seccomp_detail::FilterContext merged;
   for (const std::uint32_t arch : default_arches()) {

@@ -26,6 +26,10 @@ struct SeccompProgram {
 // i386 and x32 entry points.
 Result<SeccompProgram> compile_default_seccomp();
 
+// The default policy compiled at build time (seccomp_builtin.cpp, in the
+// strata binary), or nullptr where it is not linked in (tests, tools).
+const SeccompProgram* builtin_seccomp_program();
+
 // An OCI runtime-spec or Docker seccomp profile (JSON text). Unknown syscall
 // names are skipped, as runc does; unknown actions, operators and
 // architectures are errors naming the JSON location ("syscalls[3].action").

@@ -102,7 +102,13 @@ TEST_F(SupervisorKilled, LeftCgroupsAreSweptByTheNextRun) {
   // removes those whose strata is gone.
   Process p = Process::start(attack_argv({"--env", marker_, "--pids", "64"}, {"sleep", "30"}));
   ASSERT_EQ(p.read_line(), "ready");
-  const auto made = new_cgroups(before_.cgroups);
+  std::set<std::string> made;  // this live run's cgroups (new_cgroups() counts only dead owners')
+  for (const auto& cgroup : strata_cgroups()) {
+    if (!before_.cgroups.contains(cgroup) &&
+        cgroup.find("strata-" + std::to_string(p.pid()) + "-") != std::string::npos) {
+      made.insert(cgroup);
+    }
+  }
   ASSERT_FALSE(made.empty()) << "the run has no cgroup of its own";
   p.kill(SIGKILL);
   p.wait(std::chrono::seconds(5));

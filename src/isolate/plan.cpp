@@ -8,6 +8,7 @@
 #include <array>
 #include <climits>
 #include <string_view>
+#include <unordered_map>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
 
@@ -213,10 +214,10 @@ HostFacts gather_host_facts() {
 
 std::vector<std::string> build_environment(const Spec& spec, const HostFacts& host) {
   std::vector<EnvVar> vars;
-  const auto set = [&vars](const std::string& name, const std::string& value) {
-    auto it = std::ranges::find(vars, name, &EnvVar::name);
-    if (it != vars.end()) {
-      it->value = value;
+  std::unordered_map<std::string, std::size_t> index;  // name -> position: a huge environment stays linear
+  const auto set = [&vars, &index](const std::string& name, const std::string& value) {
+    if (auto [it, added] = index.try_emplace(name, vars.size()); !added) {
+      vars[it->second].value = value;
     } else {
       vars.push_back({.name = name, .value = value});
     }
@@ -229,7 +230,7 @@ std::vector<std::string> build_environment(const Spec& spec, const HostFacts& ho
       }
     }
     if (!keep_all) {
-      if (std::ranges::find(vars, "PATH", &EnvVar::name) == vars.end()) {
+      if (!index.contains("PATH")) {
         set("PATH", std::string(kDefaultPath));
       }
       // The sandbox's only writable directory by default.

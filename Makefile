@@ -7,11 +7,11 @@ JOBS ?= $(shell nproc)
 # Every Debian package the build, the tests and the benchmark use.
 DEB_PACKAGES := cmake g++ make libc6-dev \
   libcap-dev libseccomp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
-  clang-format-19 clang-tidy-19 iproute2 util-linux
+  clang-format-19 clang-tidy-19 clang-19 libclang-rt-19-dev iproute2 util-linux
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf
 
-.PHONY: all deps deps-bench build demo test bench format clean
+.PHONY: all deps deps-bench build demo test bench fuzz format clean
 
 all: build
 
@@ -35,6 +35,9 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz: build
+	./tests/fuzz/run.sh $(or $(FUZZ_SECONDS),120) $(abspath $(BUILD))/fuzz
 
 bench: build deps-bench
 	./bench/run.sh $(abspath $(BUILD))/src/strata

@@ -1,5 +1,6 @@
 // libFuzzer target for the seccomp profile loader: any bytes may come back as
 // an error, none may crash, hang or leak. Built outside CMake, e.g.
+//   tests/fuzz/run.sh (all targets), or by hand:
 //   clang++-19 -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
 //     tests/fuzz/seccomp_profile_fuzz.cpp src/isolate/sandbox/seccomp.cpp \
 //     src/isolate/sandbox/seccomp_profile.cpp src/base/error.cpp -lseccomp -o seccomp_profile_fuzz

@@ -192,7 +192,7 @@ HostFacts gather_host_facts() {
   }
   for (std::string_view path : kSystemPaths) {
     const std::string name(path);
-    struct stat st{};
+    struct stat st = {};
     if (::lstat(name.c_str(), &st) != 0) {
       continue;
     }

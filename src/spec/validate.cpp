@@ -14,7 +14,7 @@ namespace strata {
 namespace {
 
 Result<> check_directory(const std::string& step, const std::string& path) {
-  struct stat st{};
+  struct stat st = {};
   if (::stat(path.c_str(), &st) != 0) {
     return fail_errno(step, path);
   }
@@ -53,7 +53,7 @@ Result<> validate(const Spec& spec) {
     }
   }
   for (const auto& mount : spec.mounts) {
-    struct stat st{};
+    struct stat st = {};
     if (mount.kind != MountKind::tmpfs && ::stat(mount.source.c_str(), &st) != 0) {
       return fail_errno("check bind source", mount.source);
     }

@@ -93,7 +93,10 @@ static int all_digits(const char* s) {
   return 1;
 }
 
+/* clang-formats 14 and 19 disagree on a braced macro body. */
+/* clang-format off */
 #define ERRNAME(e) {e, #e}
+/* clang-format on */
 static const struct {
   int num;
   const char* name;
@@ -188,7 +191,8 @@ static char* read_all(int fd, size_t* lenp) {
 /* Sleep for ms milliseconds, resuming after signal interruptions. */
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 static double now_seconds(void) {

@@ -263,7 +263,7 @@ void write_file(const std::string& path, const std::string& content) {
 }
 
 bool path_exists(const std::string& path) {
-  struct stat st{};
+  struct stat st = {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 

@@ -113,7 +113,7 @@ TEST(SandboxIdentity, FilesCreatedInsideBelongToCaller) {
       probe_ok({"--bind", dir.path() + ":/out", "--uid", "1000", "--gid", "1000"}, {"write", "/out/by-1000"}),
       "ok\n");
   for (const char* name : {"by-root", "by-1000"}) {
-    struct stat st{};
+    struct stat st = {};
     ASSERT_EQ(::stat((dir / name).c_str(), &st), 0) << name;
     EXPECT_EQ(st.st_uid, ::geteuid()) << name;
     EXPECT_EQ(st.st_gid, ::getegid()) << name;

@@ -111,7 +111,10 @@ static long parse_long(const char* what, const char* s, long min, long max) {
   return v;
 }
 
+/* clang-formats 14 and 19 disagree on a braced macro body. */
+/* clang-format off */
 #define ERRNAME(e) {e, #e}
+/* clang-format on */
 static const struct {
   int num;
   const char* name;
@@ -174,7 +177,10 @@ static const char* errno_name(int e) {
   return buf;
 }
 
+/* clang-formats 14 and 19 disagree on a braced macro body. */
+/* clang-format off */
 #define SIGNAME(s) {s, #s}
+/* clang-format on */
 static const struct {
   int num;
   const char* name;
@@ -295,7 +301,8 @@ static void status_field(const char* status, const char* key, char* out, size_t 
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -323,7 +330,8 @@ static int clone_with(unsigned long flags) {
 #endif
   if (r == 0) _exit(0);
   if (r > 0) {
-    while (waitpid((pid_t)r, NULL, 0) < 0 && errno == EINTR);
+    while (waitpid((pid_t)r, NULL, 0) < 0 && errno == EINTR) {
+    }
     printf("ok\n");
     return 0;
   }

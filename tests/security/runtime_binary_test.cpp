@@ -14,7 +14,7 @@ namespace {
 
 struct FileImage {
   std::string bytes;
-  struct stat st{};
+  struct stat st = {};
 
   static FileImage of(const std::string& path) {
     FileImage image;

@@ -57,7 +57,7 @@ Result<> add_rule(int ruleset, const LandlockRule& rule, std::uint64_t handled) 
   if (!fd) {
     return errno == ENOENT ? Result<>{} : fail_errno("open landlock rule path", rule.path);
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail_errno("stat landlock rule path", rule.path);
   }

@@ -109,7 +109,7 @@ Result<UniqueFd> resolve(int root, const std::string& path, bool directory, bool
   if (!fd) {
     return fail_errno("resolve mount destination", path);
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail_errno("stat mount destination", path);
   }
@@ -166,7 +166,7 @@ Result<> mount_bind(int root, const MountStep& step) {
   if (!tree) {
     return std::unexpected(tree.error());
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(tree->get(), &st) != 0) {
     return fail_errno("stat bind source", step.source);
   }
@@ -189,7 +189,7 @@ Result<> mount_device(int root, const MountStep& step) {
   if (!tree) {
     return std::unexpected(tree.error());
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(tree->get(), &st) != 0 || !S_ISCHR(st.st_mode)) {
     return fail("bind device", step.source, "is not a character device");
   }
@@ -263,7 +263,7 @@ Result<> mask(int root, const MountStep& step) {
   if (!target || !*target) {
     return target ? Result<>{} : std::unexpected(target.error());
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(target->get(), &st) != 0) {
     return fail_errno("stat masked path", step.destination);
   }

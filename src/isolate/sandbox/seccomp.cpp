@@ -456,7 +456,7 @@ Result<SeccompProgram> export_program(scmp_filter_ctx ctx, std::string_view sour
   if (const int rc = seccomp_export_bpf(ctx, memfd.get()); rc != 0) {
     return fail_errno("export seccomp program", source, -rc);
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(memfd.get(), &st) != 0) {
     return fail_errno("stat the exported seccomp program", source);
   }

@@ -2,6 +2,7 @@
 // integration tests, capturing what they print and how they end.
 #pragma once
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -75,6 +76,24 @@ Finished probe(const std::vector<std::string>& flags, const std::vector<std::str
 // Starts `strata run FLAGS... -- probe PROBE_ARGS...` (see probe_argv).
 Process start_probe(const std::vector<std::string>& flags, const std::vector<std::string>& probe_args,
                     const std::vector<int>& leak_fds = {});
+
+// Makes the test process the reaper of its orphaned descendants while it
+// lives, so a sandbox process that outlives strata stays visible to
+// descendants_of() instead of moving to the host's init.
+class ScopedSubreaper {
+ public:
+  ScopedSubreaper() { enabled_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
+  ~ScopedSubreaper() {
+    if (enabled_) {
+      ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+    }
+  }
+  ScopedSubreaper(const ScopedSubreaper&) = delete;
+  ScopedSubreaper& operator=(const ScopedSubreaper&) = delete;
+
+ private:
+  bool enabled_ = false;
+};
 
 // Splits text into lines without the newlines.
 std::vector<std::string> lines(const std::string& text);

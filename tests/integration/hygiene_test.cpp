@@ -138,24 +138,6 @@ TEST(Hygiene, PassFdThatIsNotOpenIs125) {
   EXPECT_TRUE(f.err.starts_with("strata: run: ")) << f.err;
 }
 
-// Makes the test process the reaper of its orphaned descendants while it
-// lives, so a sandbox process that outlives strata stays visible to
-// descendants_of() instead of moving to the host's init.
-class ScopedSubreaper {
- public:
-  ScopedSubreaper() { enabled_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
-  ~ScopedSubreaper() {
-    if (enabled_) {
-      ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    }
-  }
-  ScopedSubreaper(const ScopedSubreaper&) = delete;
-  ScopedSubreaper& operator=(const ScopedSubreaper&) = delete;
-
- private:
-  bool enabled_ = false;
-};
-
 TEST(Hygiene, NoLeftoversAfterManyRuns) {
   constexpr int kRuns = 200;
   const ScopedSubreaper subreaper;

@@ -76,23 +76,6 @@ inline std::string ask(const std::vector<std::string>& flags, const std::vector<
   return answer(f);
 }
 
-// Makes the test process the reaper of its orphaned descendants while it
-// lives, so a sandbox process that outlives strata stays visible.
-class ScopedSubreaper {
- public:
-  ScopedSubreaper() { enabled_ = ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
-  ~ScopedSubreaper() {
-    if (enabled_) {
-      ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    }
-  }
-  ScopedSubreaper(const ScopedSubreaper&) = delete;
-  ScopedSubreaper& operator=(const ScopedSubreaper&) = delete;
-
- private:
-  bool enabled_ = false;
-};
-
 // Kills and reaps descendants of the test process that were not there before.
 inline void kill_new_descendants(const std::set<pid_t>& before) {
   for (pid_t pid : descendants_of(::getpid())) {

@@ -15,13 +15,14 @@ fi
 mkdir -p "$out"
 flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$root/src")
 declare -A sources=(
-  [seccomp_profile]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/base/error.cpp"
+  [seccomp_profile]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
+  [seccomp_semantics]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
 )
-declare -A libs=([seccomp_profile]="-lseccomp" [parsers]="-lcap" [mountinfo]="-lfmt")
+declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt")
 status=0
-for target in seccomp_profile parsers mountinfo; do
+for target in seccomp_profile seccomp_semantics parsers mountinfo; do
   binary="$out/${target}_fuzz"
   # shellcheck disable=SC2086 # word lists on purpose
   (cd "$root" && "$clang" "${flags[@]}" "tests/fuzz/${target}_fuzz.cpp" ${sources[$target]} ${libs[$target]} -o "$binary")

@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "isolate/sandbox/bpf_run.hpp"
+
 namespace strata {
 namespace {
 
@@ -420,7 +422,11 @@ TEST(SeccompProfile, SchemaErrorsNameTheLocation) {
             std::string::npos);
   EXPECT_NE(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
       {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5000}]})")
-                .find("syscalls[0].errnoRet: must be at most 4095"),
+                .find("syscalls[0].errnoRet: must be at most 4094"),
+            std::string::npos);
+  // libseccomp takes errno values below MAX_ERRNO only (found by the semantics fuzzer).
+  EXPECT_NE(profile_error(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 4095})")
+                .find("defaultErrnoRet: must be at most 4094"),
             std::string::npos);
   EXPECT_NE(profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
       {"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": "1", "op": "SCMP_CMP_EQ"}]}]})")
@@ -441,6 +447,24 @@ std::string read_data(const char* name) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// libseccomp 2.5 compiles these two rules so that an argument failing the
+// first falls to the default action instead of trying the second (found by
+// tests/fuzz/seccomp_semantics_fuzz.cpp; the kernel then kills a call the
+// profile answers with EIO). The loader checks the program and refuses it.
+TEST(SeccompProfile, AMiscompiledProfileIsRefused) {
+  const std::string error = profile_error(R"({"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [
+      {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5, "args": [
+        {"index": 0, "op": "SCMP_CMP_LT", "value": 17795682514023481344},
+        {"index": 0, "op": "SCMP_CMP_GE", "value": 1364283729}]}]})");
+  if (error == "(compiled)") {
+    GTEST_SKIP() << "this libseccomp (" << seccomp_version()->major << "." << seccomp_version()->minor
+                 << ") compiles the rule set correctly";
+  }
+  EXPECT_NE(error.find("syscalls[0]: libseccomp"), std::string::npos) << error;
+  EXPECT_NE(error.find("compiled the rules for 'close' wrongly"), std::string::npos) << error;
+  EXPECT_NE(error.find("get KILL_PROCESS where the profile says ERRNO(5)"), std::string::npos) << error;
 }
 
 TEST(SeccompProfile, DockerStyleProfileFromDisk) {
@@ -467,6 +491,28 @@ TEST(SeccompProfile, OciDenylistProfileFromDisk) {
 
 TEST(InstallSeccomp, RefusesAnEmptyProgram) {
   EXPECT_EQ(install_seccomp(SeccompProgram{}), EINVAL);
+}
+
+// The interpreter behind the loader's self-check gives the verdicts the
+// kernel gives (the tests above observe those in forked children).
+TEST(SeccompBpfInterpreter, AgreesWithTheDefaultPolicy) {
+  auto program = compile_default_seccomp();
+  ASSERT_TRUE(program) << program.error().message();
+  const auto verdict = [&](int nr, std::uint64_t arg0 = 0) {
+    seccomp_data data{};
+    data.nr = nr;
+    data.arch = seccomp_arch_native();
+    data.args[0] = arg0;
+    return run_seccomp_bpf(program->instructions, data);
+  };
+  EXPECT_EQ(verdict(SYS_read), SCMP_ACT_ALLOW);
+  EXPECT_EQ(verdict(SYS_bpf), SCMP_ACT_ERRNO(EPERM));
+  EXPECT_EQ(verdict(SYS_clone3), SCMP_ACT_ERRNO(ENOSYS));
+  EXPECT_EQ(verdict(SYS_socket, AF_VSOCK), SCMP_ACT_ERRNO(EPERM));
+  EXPECT_EQ(verdict(SYS_socket, AF_INET), SCMP_ACT_ALLOW);
+  EXPECT_EQ(verdict(SYS_unshare, CLONE_NEWUSER), SCMP_ACT_ERRNO(EPERM));
+  const std::vector<sock_filter> falls_off{BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0)};
+  EXPECT_EQ(run_seccomp_bpf(falls_off, seccomp_data{}), std::nullopt);
 }
 
 }  // namespace

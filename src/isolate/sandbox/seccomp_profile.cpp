@@ -12,6 +12,7 @@
 #include <string>
 
 #include "isolate/sandbox/seccomp.hpp"
+#include "isolate/sandbox/seccomp_verify.hpp"
 
 namespace strata {
 
@@ -25,7 +26,7 @@ struct ActionName {
   std::string_view name;
   std::uint32_t action;
   // The largest errnoRet: the low 16 bits carry the errno (ERRNO, which
-  // libseccomp caps at MAX_ERRNO) or the tracer's message (TRACE); 0 for
+  // libseccomp takes only below MAX_ERRNO, 4095) or the tracer's message (TRACE); 0 for
   // actions that take none.
   std::uint32_t max_data;
 };
@@ -34,7 +35,7 @@ constexpr auto kActions = std::to_array<ActionName>({{"SCMP_ACT_KILL", SCMP_ACT_
                                                      {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, 0},
                                                      {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, 0},
                                                      {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, 0},
-                                                     {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0U), 4095},
+                                                     {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0U), 4094},
                                                      {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0U), 0xffff},
                                                      {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, 0},
                                                      {"SCMP_ACT_LOG", SCMP_ACT_LOG, 0}});
@@ -202,6 +203,7 @@ class ProfileCompiler {
   Platform platform_;
   seccomp_detail::FilterContext ctx_;
   std::uint32_t default_action_ = 0;
+  std::vector<SeccompRule> rules_;  // as given to libseccomp, to verify its output
 };
 
 const json* ProfileCompiler::member(const json& object, const char* key) {
@@ -521,6 +523,8 @@ Result<> ProfileCompiler::add_rule(int nr, std::uint32_t action, std::span<const
   if (rc != 0) {
     return bad(where, "libseccomp refused the rule for '" + name + "': " + std::strerror(-rc));
   }
+  rules_.push_back(SeccompRule{
+      .nr = nr, .action = action, .compares = {args.begin(), args.end()}, .name = name, .where = where});
   return {};
 }
 
@@ -621,7 +625,14 @@ Result<SeccompProgram> ProfileCompiler::compile(const json& root) {
   if (auto ok = add_syscalls(root); !ok) {
     return std::unexpected(ok.error());
   }
-  return seccomp_detail::export_program(ctx_.get(), source_);
+  auto program = seccomp_detail::export_program(ctx_.get(), source_);
+  if (!program) {
+    return program;
+  }
+  if (auto ok = verify_seccomp_program(*program, default_action_, rules_, source_); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return program;
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] ".

@@ -20,8 +20,13 @@ bool has_limits(const Resources& r) {
 
 // A timeout can end a sandbox through its pid namespace; without one (host
 // isolation, --share pid) only a cgroup reaches every process of the run.
+// A sandbox must also die with a SIGKILLed strata: with --share pid only the
+// cgroup (and the janitor watching it) can see to that.
 bool needs_cgroup_to_kill(const Plan& plan) {
-  return plan.resources.timeout && !plan.unshares(Namespace::pid);
+  if (plan.unshares(Namespace::pid)) {
+    return false;
+  }
+  return plan.resources.timeout || plan.isolation == Isolation::sandbox;
 }
 
 }  // namespace
@@ -42,11 +47,18 @@ Result<ResourceScope> ResourceScope::prepare(const Plan& plan) {
     if (limits) {
       return std::unexpected(made.error());
     }
-    log::warn("no cgroup for this run ({}); --timeout may miss processes that left the workload's tree",
-              made.error().message());
+    log::warn("no cgroup for this run ({}); {}", made.error().message(),
+              plan.resources.timeout ? "--timeout may miss processes that left the workload's tree"
+                                     : "with --share pid, processes the workload leaves in the background "
+                                       "survive if strata is killed");
     return scope;
   }
   scope.cgroup_.emplace(std::move(*made));
+  if (auto janitor = CgroupJanitor::start(*scope.cgroup_); janitor) {
+    scope.janitor_ = std::move(*janitor);
+  } else {
+    log::warn("{}; if strata is killed the run's cgroup stays until the next run", janitor.error().message());
+  }
   return scope;
 }
 
@@ -87,6 +99,7 @@ void ResourceScope::finish(Outcome& outcome) {
     log::warn("remove the run's cgroup: {}", ok.error().message());
   }
   cgroup_.reset();
+  janitor_.dismiss();
 }
 
 }  // namespace strata

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "isolate/cgroup/cgroup.hpp"
+#include "isolate/janitor.hpp"
 #include "isolate/outcome.hpp"
 #include "isolate/plan.hpp"
 #include "isolate/supervise.hpp"
@@ -32,6 +33,7 @@ class ResourceScope {
 
  private:
   std::optional<RunCgroup> cgroup_;
+  CgroupJanitor janitor_;  // cleans up if strata is SIGKILLed mid-run
 };
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,8 +93,6 @@ TEST_F(SupervisorKilled, DefaultSandboxDiesWithIt) {
 }
 
 TEST_F(SupervisorKilled, SandboxWithCgroupLimitsDiesWithItAndLeavesNoCgroup) {
-  GTEST_SKIP() << "known gap, issue 3 open: a SIGKILLed strata leaves its empty cgroups until the next run "
-                  "sweeps them (LeftCgroupsAreSweptByTheNextRun); nothing removes them at once";
   kill_and_check({"--memory", "256m", "--pids", "128"});
 }
 
@@ -110,6 +109,18 @@ TEST_F(SupervisorKilled, LeftCgroupsAreSweptByTheNextRun) {
     }
   }
   ASSERT_FALSE(made.empty()) << "the run has no cgroup of its own";
+  // The janitor removes them at once; without it (killed too) the sweep must.
+  const std::string self = std::to_string(p.pid());
+  const auto children = read_file("/proc/" + self + "/task/" + self + "/children").value_or("");
+  int janitors = 0;
+  std::istringstream pids(children);
+  for (pid_t child = 0; pids >> child;) {
+    if (read_file("/proc/" + std::to_string(child) + "/comm").value_or("") == "strata-janitor\n") {
+      ::kill(child, SIGKILL);
+      ++janitors;
+    }
+  }
+  ASSERT_EQ(janitors, 1) << "strata's children: " << children;
   p.kill(SIGKILL);
   p.wait(std::chrono::seconds(5));
   const Finished next = attack({"--pids", "64"}, {"exit", "0"});
@@ -120,10 +131,8 @@ TEST_F(SupervisorKilled, LeftCgroupsAreSweptByTheNextRun) {
 }
 
 TEST_F(SupervisorKilled, SharedPidNamespaceDiesWithIt) {
-  GTEST_SKIP() << "known gap, issue 3 open: with --share pid a setsid'd daemon outlives a SIGKILLed strata "
-                  "(no pid namespace to tear down; README 'What it does not do yet')";
-  // No pid namespace to tear down: only init (SIGKILLed by PDEATHSIG, no
-  // chance to clean up) or a cgroup could end the daemon.
+  // No pid namespace to tear down: the run's cgroup, killed by the janitor,
+  // ends the daemon.
   kill_and_check({"--share", "pid"});
 }
 

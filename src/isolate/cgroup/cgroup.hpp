@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -146,6 +147,12 @@ class RunCgroup {
   // counts exiting processes). Does nothing in a moved-from object or in a
   // forked copy of the creating process.
   Result<> remove();
+
+  // For a forked watcher that cleans up after a creator that died
+  // (isolate/janitor.hpp): makes the calling process the owner, so remove()
+  // acts, and lists the descriptors the copy must keep open.
+  void take_over() { owner_ = ::getpid(); }
+  [[nodiscard]] std::vector<int> descriptors() const;
 
   [[nodiscard]] const std::string& name() const { return name_; }
   // Every directory, absolute.

@@ -250,6 +250,15 @@ int RunCgroup::v2_dirfd() const {
   return dir == nullptr ? -1 : dir->fd.get();
 }
 
+std::vector<int> RunCgroup::descriptors() const {
+  std::vector<int> fds;
+  for (const auto& dir : dirs_) {
+    fds.push_back(dir.parent.get());
+    fds.push_back(dir.fd.get());
+  }
+  return fds;
+}
+
 std::vector<std::string> RunCgroup::directories() const {
   std::vector<std::string> paths;
   paths.reserve(dirs_.size());

@@ -35,8 +35,8 @@ wait_quiet() {
 # order), results in $tmp/NAME.json, the other load during it in $tmp/NAME.load.
 # A session during which other processes used more than SESSION_MAX_OTHER % of
 # the CPUs is run again (SESSION_TRIES in all); the least disturbed one is kept.
-session() {
-  local name="$1" runs="$2" note try load best=""
+session() { # name runs [shell]: with "shell", hyperfine runs the commands through sh
+  local name="$1" runs="$2" shell_mode="${3:-}" note try load best=""
   local -a cmds=()
   while IFS=$'\t' read -r _key _label command; do
     cmds+=("$command")
@@ -47,7 +47,7 @@ session() {
     say "$name session (try $try of $SESSION_TRIES): $runs runs of each of ${#cmds[@]} commands"
     python3 "$here/report.py" cpustat >"$tmp/cpu.before"
     times >"$tmp/times.before"
-    hyperfine -N --style basic --warmup "$WARMUP" --runs "$runs" --export-json "$tmp/try.json" "${cmds[@]}" \
+    hyperfine $([[ "$shell_mode" == shell ]] || echo -N) --style basic --warmup "$WARMUP" --runs "$runs" --export-json "$tmp/try.json" "${cmds[@]}" \
       </dev/null >&2
     times >"$tmp/times.after"
     python3 "$here/report.py" cpustat >"$tmp/cpu.after"

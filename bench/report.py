@@ -242,6 +242,36 @@ def breakdown_section(out, args):
     out.append("")
 
 
+def hardening_section(out, args):
+    session, rows = load_session(args.hardening_json, args.hardening_commands)
+    out.append("## What the default hardening costs\n")
+    out.append(f"A hyperfine session (`--warmup {args.warmup} --runs {args.hardening_runs}`) through `sh` this "
+               "time, because bwrap reads its filter from a file descriptor (`--seccomp 9 ... 9<default.bpf`, the "
+               "raw program of strata's default policy from `strata-gen-seccomp --bpf`); hyperfine subtracts the "
+               "shell's own start-up."
+               + (f" During it, {args.hardening_load}." if args.hardening_load else "") + "\n")
+    out.append("| variant | command | mean ± σ | median | min |")
+    out.append("|---|---|---:|---:|---:|")
+    for row in rows:
+        mean, median, low, _ = fmt_row_stats(row["r"])
+        out.append(f"| {row['label']} | `{row['command']}` | {mean} | {median} | {low} |")
+    out.append("")
+
+    def med(key):
+        return ms(session[key]["r"]["median"])
+
+    value, ci = ratio(session["strata"]["r"], session["bwrap_seccomp"]["r"])
+    out.append("| cost (medians, ms) | Δ |")
+    out.append("|---|---:|")
+    out.append(f"| seccomp in strata: seccomp only − bare sandbox | {med('seccomp_only') - med('bare_sandbox'):+.2f} |")
+    out.append(f"| Landlock in strata: Landlock only − bare sandbox | {med('landlock_only') - med('bare_sandbox'):+.2f} |")
+    out.append(f"| both (strata's default) − bare sandbox | {med('strata') - med('bare_sandbox'):+.2f} |")
+    out.append(f"| the same filter in bwrap: with − without | {med('bwrap_seccomp') - med('bwrap'):+.2f} |")
+    out.append("")
+    out.append(f"strata default / bwrap with the same seccomp filter = **{value:.2f} ± {ci:.2f}** by mean "
+               f"({med('strata') / med('bwrap_seccomp'):.2f} by median); bwrap has no Landlock to add.\n")
+
+
 ROLES = [
     ("runner", "the runner's own process (exec, linking, flags, clone, id maps, waiting)"),
     ("sandbox child", "its child in the new namespaces (builds the root, stays as pid 1)"),
@@ -431,6 +461,8 @@ def write(args):
         out.append(f"| Before the main session | {args.quiet_note} |")
     out.append("")
     main_section(out, session, rows, args)
+    if args.hardening_json:
+        hardening_section(out, args)
     if args.breakdown_json or args.perf_strata:
         out.append("## Where the time goes\n")
         summary_section(out, args, session)
@@ -444,6 +476,14 @@ def write(args):
         if extra.exists():
             out.append("A separate, dated experiment on linking strata statically (measured figures) is in "
                        "[STATIC_LINK.md](STATIC_LINK.md).\n")
+    reliability = Path(args.out).parent / "RELIABILITY.md"
+    if reliability.exists():
+        body = reliability.read_text().splitlines()
+        out.append("## Reliability\n")
+        out.append("Copied from [RELIABILITY.md](RELIABILITY.md), which `bench/reliability.sh` writes:\n")
+        out.extend(line.replace("# Reliability figures", "").replace("# ", "### ", 1) if line.startswith("#") else line
+                   for line in body[1:])
+        out.append("")
     Path(args.out).write_text("\n".join(out))
 
 
@@ -486,6 +526,10 @@ def main():
     w.add_argument("--breakdown-json")
     w.add_argument("--breakdown-commands")
     w.add_argument("--breakdown-runs", type=int, default=0)
+    w.add_argument("--hardening-json")
+    w.add_argument("--hardening-commands")
+    w.add_argument("--hardening-runs", type=int, default=0)
+    w.add_argument("--hardening-load")
     w.add_argument("--perf-strata")
     w.add_argument("--perf-bwrap")
     w.add_argument("--perf-runs", type=int, default=0)

@@ -5,6 +5,7 @@
 #
 # Knobs (environment): RUNS (300) and WARMUP (20) for the main session;
 # BREAKDOWN=0 skips the second session of variants, BREAKDOWN_RUNS (200);
+# HARDENING=0 skips the seccomp/Landlock cost session, HARDENING_RUNS (200);
 # PROFILE=0 skips the perf profile, PROFILE_RUNS (300);
 # QUIET_WAIT (180): seconds to wait at most for the machine to be idle
 # (QUIET_BUSY, 15: percent of all CPUs busy that counts as idle);
@@ -18,6 +19,8 @@ RUNS="${RUNS:-300}"
 WARMUP="${WARMUP:-20}"
 BREAKDOWN="${BREAKDOWN:-1}"
 BREAKDOWN_RUNS="${BREAKDOWN_RUNS:-200}"
+HARDENING="${HARDENING:-1}"
+HARDENING_RUNS="${HARDENING_RUNS:-200}"
 PROFILE="${PROFILE:-1}"
 PROFILE_RUNS="${PROFILE_RUNS:-300}"
 PERF_PERIOD=50000 # cpu-clock sample every 50 µs of CPU time
@@ -101,6 +104,25 @@ if [[ "$BREAKDOWN" != 0 ]]; then
     --breakdown-runs "$BREAKDOWN_RUNS" --breakdown-load "$(cat "$tmp/breakdown.load")")
 fi
 
+# ---- what the default hardening costs: seccomp and Landlock on and off, bwrap with the same filter ----
+if [[ "$HARDENING" != 0 ]]; then
+  gen="$(dirname "$strata")/strata-gen-seccomp"
+  [[ -x "$gen" ]] || die "no strata-gen-seccomp next to '$strata' (it is built with strata)"
+  "$gen" --bpf "$tmp/default.bpf"
+  bwrap_base="bwrap --unshare-all --die-with-parent --ro-bind / /"
+  {
+    printf 'bare_sandbox\tstrata, no seccomp, no Landlock\t%s\n' "$strata_q run --seccomp unconfined --landlock off -- /bin/true 2>/dev/null"
+    printf 'seccomp_only\tstrata, seccomp only\t%s\n' "$strata_q run --landlock off -- /bin/true 2>/dev/null"
+    printf 'landlock_only\tstrata, Landlock only\t%s\n' "$strata_q run --seccomp unconfined -- /bin/true 2>/dev/null"
+    printf 'strata\tstrata default (seccomp + Landlock)\t%s\n' "$strata_q run -- /bin/true"
+    printf 'bwrap\tbwrap, no filter\t%s\n' "$bwrap_base /bin/true"
+    printf 'bwrap_seccomp\tbwrap with strata'"'"'s default filter\t%s\n' "$bwrap_base --seccomp 9 /bin/true 9<$tmp/default.bpf"
+  } >"$tmp/hardening.commands"
+  session hardening "$HARDENING_RUNS" shell
+  report_args+=(--hardening-json "$tmp/hardening.json" --hardening-commands "$tmp/hardening.commands"
+    --hardening-runs "$HARDENING_RUNS" --hardening-load "$(cat "$tmp/hardening.load")")
+fi
+
 # ---- where the time goes: CPU profile -------------------------------------------------------------
 if [[ "$PROFILE" != 0 ]]; then
   if ! command -v perf >/dev/null 2>&1; then
@@ -132,6 +154,9 @@ fi
 
 python3 "$here/report.py" write "${report_args[@]}"
 cp "$tmp/main.json" "$out/main.json"
+if [[ -f "$tmp/hardening.json" ]]; then
+  cp "$tmp/hardening.json" "$out/hardening.json"
+fi
 if [[ -f "$tmp/breakdown.json" ]]; then
   cp "$tmp/breakdown.json" "$out/breakdown.json"
 fi

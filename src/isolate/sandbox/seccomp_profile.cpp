@@ -616,6 +616,11 @@ Result<SeccompProgram> ProfileCompiler::compile(const json& root) {
   if (const int rc = seccomp_attr_set(ctx_.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0) {
     return fail_errno("set seccomp bad-architecture action", source_, -rc);
   }
+  // A binary search over syscall numbers instead of a linear scan: a Docker
+  // profile lists ~350 syscalls, and every syscall the workload makes runs it.
+  if (const int rc = seccomp_attr_set(ctx_.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0) {
+    return fail_errno("set seccomp optimization level", source_, -rc);
+  }
   if (auto ok = check_flags(root); !ok) {
     return std::unexpected(ok.error());
   }

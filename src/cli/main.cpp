@@ -4,6 +4,7 @@
 
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "base/version.hpp"
 #include "cli/verbs.hpp"
 
 namespace {
@@ -13,16 +14,19 @@ using strata::cli::Verb;
 constexpr std::array kVerbs{
     Verb{"run", "Run a command in an isolated environment (default: a process sandbox)",
          strata::cli::attach_run},
+    Verb{"probe",
+         "Fingerprint this machine (or a --root tree) layer by layer: hardware, kernel, system, language",
+         strata::cli::attach_probe},
+    Verb{"diff", "Compare two fingerprints and name the lowest layer that must be identical",
+         strata::cli::attach_diff},
 };
-
-constexpr std::string_view kVersion = "strata 0.1.0";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"strata: diagnose, decide and run at the right isolation layer", "strata"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(kVersion));
+  app.set_version_flag("--version", std::string(strata::kVersion));
   bool verbose = false;
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "Print what strata does");

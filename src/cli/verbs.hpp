@@ -23,5 +23,7 @@ struct Verb {
 };
 
 Runner attach_run(CLI::App& command);
+Runner attach_probe(CLI::App& command);
+Runner attach_diff(CLI::App& command);
 
 }  // namespace strata::cli

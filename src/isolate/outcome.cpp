@@ -1,8 +1,6 @@
 #include "isolate/outcome.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include "base/files.hpp"
 #include "base/parse.hpp"
 #include "base/unique_fd.hpp"
 
@@ -56,25 +54,7 @@ nlohmann::json to_json(const Outcome& outcome) {
 }
 
 Result<> write_json_status(const std::string& path, const Outcome& outcome) {
-  const std::string text = to_json(outcome).dump(2) + "\n";
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) {
-    return fail_errno("write --json-status", temp);
-  }
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      ::fsync(fd.get()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return fail_errno("write --json-status", temp, err);
-  }
-  fd.reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return fail_errno("write --json-status", path, err);
-  }
-  return {};
+  return write_file_atomically(path, to_json(outcome).dump(2) + "\n", "write --json-status");
 }
 
 }  // namespace strata

@@ -1,0 +1,78 @@
+#include "base/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/unique_fd.hpp"
+
+namespace strata {
+
+Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) {
+    return fail_errno(step, temp);
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::unlink(temp.c_str());
+      return fail_errno(step, temp, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return fail_errno(step, temp, err);
+  }
+  fd.reset();
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return fail_errno(step, path, err);
+  }
+  return {};
+}
+
+Result<std::string> read_small_file(const std::string& path, std::size_t limit, const std::string& step) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return fail_errno(step, path);
+  }
+  struct stat st = {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail_errno(step, path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return fail(step, path, "is a directory");
+  }
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return fail_errno(step, path);
+    }
+    if (n == 0) {
+      return text;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > limit) {
+      return fail(step, path, "larger than " + std::to_string(limit >> 20) + " MiB");
+    }
+  }
+}
+
+}  // namespace strata

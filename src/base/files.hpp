@@ -1,0 +1,18 @@
+// Writing output files so that a reader never sees half of one: into a
+// temporary file beside the target, synced, then renamed over it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+
+namespace strata {
+
+// `step` names the flag or action in the error ("write --json-status").
+Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step);
+
+// Reads a whole regular file of at most `limit` bytes.
+Result<std::string> read_small_file(const std::string& path, std::size_t limit, const std::string& step);
+
+}  // namespace strata

@@ -6,11 +6,14 @@ namespace strata::probe {
 
 namespace {
 
-constexpr std::array<std::string_view, kLayers.size()> kLayerNames{"hardware", "kernel", "system", "language"};
+constexpr std::array<std::string_view, kLayers.size()> kLayerNames{"hardware", "kernel", "system",
+                                                                   "language"};
 
 }  // namespace
 
-std::string_view layer_name(Layer layer) { return kLayerNames.at(static_cast<std::size_t>(layer)); }
+std::string_view layer_name(Layer layer) {
+  return kLayerNames.at(static_cast<std::size_t>(layer));
+}
 
 std::optional<Layer> parse_layer(std::string_view name) {
   for (Layer layer : kLayers) {
@@ -61,7 +64,8 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
   }
   if (schema->get<std::string>() != kSchema) {
     return fail(step, origin,
-                fmt::format("unsupported schema \"{}\" (this strata reads \"{}\")", schema->get<std::string>(), kSchema));
+                fmt::format("unsupported schema \"{}\" (this strata reads \"{}\")",
+                            schema->get<std::string>(), kSchema));
   }
   Manifest manifest;
   manifest.generator = doc.value("generator", "");
@@ -84,8 +88,9 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
       const auto value = fact.find("value");
       const auto source = fact.find("source");
       if (!fact.is_object() || value == fact.end() || source == fact.end() || !source->is_string()) {
-        return fail(step, origin,
-                    fmt::format("malformed manifest (fact \"{}.{}\" needs \"value\" and \"source\")", name, key));
+        return fail(
+            step, origin,
+            fmt::format("malformed manifest (fact \"{}.{}\" needs \"value\" and \"source\")", name, key));
       }
       add(out, key, *value, source->get<std::string>());
     }

@@ -23,7 +23,9 @@ std::string relative(std::string_view path) {
 
 }  // namespace
 
-Root Root::live() { return Root(UniqueFd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)), "/", true); }
+Root Root::live() {
+  return Root(UniqueFd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)), "/", true);
+}
 
 Result<Root> Root::open(const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -104,8 +106,12 @@ std::optional<std::string> Root::read_link(std::string_view path) const {
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
-bool Root::exists(std::string_view path) const { return open_at(path, O_PATH).valid(); }
+bool Root::exists(std::string_view path) const {
+  return open_at(path, O_PATH).valid();
+}
 
-bool Root::is_dir(std::string_view path) const { return open_at(path, O_PATH | O_DIRECTORY).valid(); }
+bool Root::is_dir(std::string_view path) const {
+  return open_at(path, O_PATH | O_DIRECTORY).valid();
+}
 
 }  // namespace strata::probe

@@ -8,11 +8,11 @@ JOBS ?= $(shell nproc)
 NPM_PACKAGE := $(if $(shell command -v npm),,npm)
 # Every Debian package the build, the tests and the benchmark use.
 DEB_PACKAGES := cmake g++ make libc6-dev \
-  libcap-dev libseccomp-dev libssl-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
+  libcap-dev libseccomp-dev nettle-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
   clang-format-19 clang-tidy-19 clang-19 libclang-rt-19-dev iproute2 util-linux \
   python3 python3-venv nodejs debootstrap busybox-static $(NPM_PACKAGE)
 # What `make bench` needs on top: the peer, the timer, the profiler.
-BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf
+BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 
 .PHONY: all deps deps-bench build demo test bench fuzz format clean
 
@@ -44,6 +44,7 @@ fuzz: build
 
 bench: build deps-bench
 	./bench/run.sh $(abspath $(BUILD))/src/strata
+	./bench/probe.sh $(abspath $(BUILD))/src/strata
 
 format:
 	clang-format-19 -i $$(find src tests -name '*.cpp' -o -name '*.hpp' -o -name '*.c')

@@ -1,9 +1,8 @@
 #include "probe/cyclonedx.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
-#include <array>
+#include "base/sha256.hpp"
 
 namespace strata::probe {
 
@@ -30,21 +29,13 @@ std::string fact_text(const Facts& facts, std::string_view key, std::string_view
   return text_of(value);
 }
 
-// A name-based UUID (version 5 layout, SHA-256 truncated): same content, same serial.
+// A name-based UUID (version 5 layout over SHA-256): same content, same serial.
 std::string content_uuid(const std::string& content) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(content.data(), content.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0fU) | 0x50U);
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3fU) | 0x80U);
-  std::string hex;
-  for (std::size_t i = 0; i < 16; ++i) {
-    hex += fmt::format("{:02x}", digest.at(i));
-    if (i == 3 || i == 5 || i == 7 || i == 9) {
-      hex += '-';
-    }
-  }
-  return "urn:uuid:" + hex;
+  std::string hex = sha256_hex(content).substr(0, 32);
+  hex[12] = '5';                                                         // version 5
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 0x3];  // RFC 4122 variant
+  return fmt::format("urn:uuid:{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
+                     hex.substr(16, 4), hex.substr(20, 12));
 }
 
 ojson property(std::string_view layer, const std::string& key, const nlohmann::json& value) {

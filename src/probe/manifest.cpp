@@ -71,11 +71,11 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
   manifest.generator = doc.value("generator", "");
   manifest.target = doc.value("target", "");
   manifest.redacted = doc.value("redacted", false);
-  const auto layers = doc.find("layers");
+  auto layers = doc.find("layers");
   if (layers == doc.end() || !layers->is_object()) {
     return fail(step, origin, "malformed manifest (\"layers\" is missing or not an object)");
   }
-  for (const auto& [name, facts] : layers->items()) {
+  for (auto& [name, facts] : layers->items()) {
     const auto layer = parse_layer(name);
     if (!layer) {
       return fail(step, origin, fmt::format("malformed manifest (unknown layer \"{}\")", name));
@@ -84,7 +84,9 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
       return fail(step, origin, fmt::format("malformed manifest (layer \"{}\" is not an object)", name));
     }
     Facts& out = manifest.layers[*layer];
-    for (const auto& [key, fact] : facts.items()) {
+    // Moved, not copied, and appended in order (a JSON object's keys come
+    // sorted): reading manifests is most of what `strata diff` does.
+    for (auto& [key, fact] : facts.items()) {
       const auto value = fact.find("value");
       const auto source = fact.find("source");
       if (!fact.is_object() || value == fact.end() || source == fact.end() || !source->is_string()) {
@@ -92,7 +94,9 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
             step, origin,
             fmt::format("malformed manifest (fact \"{}.{}\" needs \"value\" and \"source\")", name, key));
       }
-      add(out, key, *value, source->get<std::string>());
+      out.emplace_hint(
+          out.end(), key,
+          Fact{.value = std::move(*value), .source = std::move(source->get_ref<std::string&>())});
     }
   }
   return manifest;

@@ -66,7 +66,6 @@ std::pair<std::set<std::string>, int> diff_keys(const std::string& a, const std:
   return {keys, f.exit_code};
 }
 
-
 TEST(ProbeHost, AllLayersWithSourcesAndDeterministic) {
   utsname uts{};
   ASSERT_EQ(::uname(&uts), 0);
@@ -184,7 +183,8 @@ TEST(ProbeTree, BusyboxAndExactlyTheChangesMade) {
   probe_to(dir / "a.json", {"--root", dir / "a"});
   probe_to(dir / "b.json", {"--root", dir / "b"});
   const auto [keys, code] = diff_keys(dir / "a.json", dir / "b.json");
-  EXPECT_EQ(keys, (std::set<std::string>{"system:os.id", "system:os.version_id", "system:library.libdemo.so.1"}));
+  EXPECT_EQ(keys,
+            (std::set<std::string>{"system:os.id", "system:os.version_id", "system:library.libdemo.so.1"}));
   // Only additions on B: nothing that breaks A's programs... but another OS id may matter.
   EXPECT_EQ(code, 1);
   // Directories given straight to diff are probed as trees.
@@ -193,9 +193,13 @@ TEST(ProbeTree, BusyboxAndExactlyTheChangesMade) {
   EXPECT_EQ(direct_code, code);
 }
 
-std::string debian_rootfs() { return STRATA_DEBIAN_ROOTFS; }
+std::string debian_rootfs() {
+  return STRATA_DEBIAN_ROOTFS;
+}
 
-bool have_debian() { return path_exists(debian_rootfs() + "/.strata-complete"); }
+bool have_debian() {
+  return path_exists(debian_rootfs() + "/.strata-complete");
+}
 
 TEST(ProbeTree, DebianMinbase) {
   if (!have_debian()) {
@@ -281,10 +285,11 @@ TEST(ProbeLanguage, VenvWithALocallyBuiltPackage) {
   fs::create_directories(dir / "pkg/demo_pkg");
   write_file(dir / "pkg/demo_pkg/__init__.py", "VERSION = '0.1.2'\n");
   write_file(dir / "pkg/setup.py", "from setuptools import setup\nsetup()\n");
-  write_file(dir / "pkg/setup.cfg", "[metadata]\nname = demo-pkg\nversion = 0.1.2\n[options]\npackages = demo_pkg\n");
+  write_file(dir / "pkg/setup.cfg",
+             "[metadata]\nname = demo-pkg\nversion = 0.1.2\n[options]\npackages = demo_pkg\n");
   probe_to(dir / "before.json", {"--layer", "language", "--cwd", dir / "app"});
-  const Finished pip = run({dir / "app/.venv/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet",
-                            dir / "pkg"});
+  const Finished pip = run(
+      {dir / "app/.venv/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", dir / "pkg"});
   if (pip.exit_code != 0) {
     GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
   }
@@ -311,8 +316,10 @@ TEST(ProbeLanguage, NodeModulesInstalledByNpm) {
   write_file(dir / "localpkg/index.js", "module.exports = 1;\n");
   write_file(dir / "app/package.json", R"({"name": "app", "version": "1.0.0"})");
   probe_to(dir / "before.json", {"--layer", "language", "--cwd", dir / "app"});
-  const Finished pack = run({"/bin/sh", "-c", "cd '" + (dir / "app") + "' && npm pack --silent ../localpkg && "
-                             "npm install --offline --no-audit --no-fund --silent ./localpkg-1.4.2.tgz"});
+  const Finished pack = run({"/bin/sh", "-c",
+                             "cd '" + (dir / "app") +
+                                 "' && npm pack --silent ../localpkg && "
+                                 "npm install --offline --no-audit --no-fund --silent ./localpkg-1.4.2.tgz"});
   if (pack.exit_code != 0) {
     GTEST_SKIP() << "npm could not install a local package offline: " << describe(pack);
   }

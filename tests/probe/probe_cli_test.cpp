@@ -295,8 +295,7 @@ TEST(ProbeLanguage, VenvWithALocallyBuiltPackage) {
   }
   probe_to(dir / "after.json", {"--layer", "language", "--cwd", dir / "app"});
   const json after = parse(strata({"probe", "--json", "--layer", "language", "--cwd", dir / "app"}));
-  const json& pkg = fact(after, "language", "python.package.demo-pkg");
-  EXPECT_EQ(pkg["version"], "0.1.2");
+  EXPECT_EQ(field(fact(after, "language", "python.package.demo-pkg"), "version"), "0.1.2");
   const auto [keys, code] = diff_keys(dir / "before.json", dir / "after.json");
   EXPECT_EQ(keys, (std::set<std::string>{"language:python.package.demo-pkg"}));
   EXPECT_EQ(code, 0) << "a package only B has is cosmetic";

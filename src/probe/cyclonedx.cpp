@@ -32,7 +32,7 @@ std::string fact_text(const Facts& facts, std::string_view key, std::string_view
 // A name-based UUID (version 5 layout over SHA-256): same content, same serial.
 std::string content_uuid(const std::string& content) {
   std::string hex = sha256_hex(content).substr(0, 32);
-  hex[12] = '5';                                                         // version 5
+  hex[12] = '5';                                                      // version 5
   hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 0x3];  // RFC 4122 variant
   return fmt::format("urn:uuid:{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
                      hex.substr(16, 4), hex.substr(20, 12));

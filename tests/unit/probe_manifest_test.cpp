@@ -58,6 +58,36 @@ TEST(ManifestJson, BadInputNamesTheFileAndTheProblem) {
             std::string::npos);
 }
 
+TEST(ManifestJson, NestedValuesAndUnknownFieldsRead) {
+  const auto m = manifest_from_json(R"({"schema": "strata.manifest/v1", "extra": {"a": [1, {"b": null}]},
+      "layers": {"system": {"library.x": {"comment": [1, 2], "source": "s",
+          "value": {"alternates": [{"arch": "i386", "path": "/lib32/x"}], "n": 1.5, "ok": true}}},
+        "kernel": {}}})",
+                                    "n.json");
+  ASSERT_TRUE(m) << m.error().message();
+  const Fact& fact = m->layers.at(Layer::system).at("library.x");
+  EXPECT_EQ(fact.source, "s");
+  EXPECT_EQ(fact.value["alternates"][0]["path"], "/lib32/x");
+  EXPECT_EQ(fact.value["n"], 1.5);
+  EXPECT_EQ(fact.value["ok"], true);
+  EXPECT_TRUE(m->layers.contains(Layer::kernel));
+  EXPECT_TRUE(m->layers.at(Layer::kernel).empty());
+  const auto error = [](std::string_view input) {
+    auto r = manifest_from_json(input, "x.json");
+    return r ? std::string("(read)") : r.error().message();
+  };
+  EXPECT_NE(error(R"({"schema": "strata.manifest/v1", "layers": [1]})").find("\"layers\" is not an object"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"schema": "strata.manifest/v1", "layers": {"kernel": 3}})")
+                .find("layer \"kernel\" is not an object"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"schema": "strata.manifest/v1"})").find("\"layers\" is missing"), std::string::npos);
+  EXPECT_NE(error(R"({"layers": {}})").find("no \"schema\" field"), std::string::npos);
+  EXPECT_NE(error(R"({"schema": "strata.manifest/v1", "layers": {"kernel": {"k": {"value": 1}}}})")
+                .find("fact \"kernel.k\" needs"),
+            std::string::npos);
+}
+
 TEST(Redact, ReplacesWholeNamesOnly) {
   const RedactTerms terms{.hostname = "buildbox", .user = "alice", .home = "/home/alice"};
   EXPECT_EQ(redact_text("/home/alice/app", terms), "~/app");

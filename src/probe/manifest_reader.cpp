@@ -116,7 +116,7 @@ class ManifestSax : public nlohmann::json_sax<json> {
     switch (at_) {
       case At::top_field:
         at_ = At::top;
-        return top_value(std::move(v));
+        return top_value(v);
       case At::fact_field:
         at_ = At::fact;
         return fact_value(std::move(v));

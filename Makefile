@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 NPM_PACKAGE := $(if $(shell command -v npm),,npm)
 # Every Debian package the build, the tests and the benchmark use.
 DEB_PACKAGES := cmake g++ make libc6-dev \
-  libcap-dev libseccomp-dev nettle-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
+  libcap-dev libseccomp-dev nettle-dev zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
   clang-format-19 clang-tidy-19 clang-19 libclang-rt-19-dev iproute2 util-linux \
   python3 python3-venv nodejs debootstrap busybox-static $(NPM_PACKAGE)
 # What `make bench` needs on top: the peer, the timer, the profiler.

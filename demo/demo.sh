@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The built-in default job: run an example workload in strata's sandbox and
-# show what it could and could not see, next to what the host sees.
+# show what it could and could not see, next to what the host sees; then
+# fingerprint this machine and diff it against a minimal tree.
 set -uo pipefail
 strata=${1:-build/src/strata}
 
 marker=$(mktemp /tmp/strata-demo-host-file.XXXXXX)
-trap 'rm -f "$marker"' EXIT
+tree=$(mktemp -d /tmp/strata-demo-tree.XXXXXX)
+trap 'rm -rf "$marker" "$tree"' EXIT
 
 # The workload: a few questions a program might ask of its environment.
 workload='
@@ -42,4 +44,14 @@ echo "== strata run -- sh -c WORKLOAD =="
 status=$?
 echo
 echo "strata exited with the workload's status: $status"
+echo
+echo "== strata probe (this machine, layer by layer; --json for everything) =="
+"$strata" probe
+echo
+# A tree holding only a static busybox: what a program built here would miss there.
+mkdir -p "$tree/bin" "$tree/etc"
+if [ -x /bin/busybox ]; then cp /bin/busybox "$tree/bin/busybox"; fi
+printf 'ID=tiny\nVERSION_ID=1\n' >"$tree/etc/os-release"
+echo "== strata diff live $tree (a tree holding only a static busybox) =="
+"$strata" diff live "$tree"
 exit "$status"

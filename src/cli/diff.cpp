@@ -101,7 +101,9 @@ int run_diff(const DiffFlags& flags) {
   if (flags.json) {
     text = diff::to_json(report).dump(2) + "\n";
   } else {
-    text = diff::to_text(shown(report, flags.all), ::isatty(STDOUT_FILENO) == 1);
+    constexpr std::size_t kShownPerSeverity = 10;
+    text = diff::to_text(shown(report, flags.all), {.color = ::isatty(STDOUT_FILENO) == 1,
+                                                    .per_severity = flags.all ? 0 : kShownPerSeverity});
     if (!flags.all && cosmetic > 0) {
       text += fmt::format("({} cosmetic differences not shown; --all lists them)\n", cosmetic);
     }

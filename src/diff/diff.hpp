@@ -47,6 +47,14 @@ struct Report {
 void judge(Difference& difference);
 
 [[nodiscard]] nlohmann::ordered_json to_json(const Report& report);
-[[nodiscard]] std::string to_text(const Report& report, bool color);
+struct TextOptions {
+  bool color = false;
+  // At most this many differences per severity and layer (0: all); the rest
+  // are counted.
+  std::size_t per_severity = 0;
+};
+
+// Grouped by layer, most fundamental first; within a layer what breaks first.
+[[nodiscard]] std::string to_text(const Report& report, const TextOptions& options = {});
 
 }  // namespace strata::diff

@@ -79,20 +79,44 @@ nlohmann::ordered_json to_json(const Report& report) {
       {"differences", std::move(differences)}};
 }
 
-std::string to_text(const Report& report, bool color) {
+std::string to_text(const Report& report, const TextOptions& options) {
   std::string out;
   for (probe::Layer layer : report.compared) {
-    const auto first = std::ranges::find(report.differences, layer, &Difference::layer);
-    if (first == report.differences.end()) {
+    std::vector<const Difference*> here;
+    for (const Difference& d : report.differences) {
+      if (d.layer == layer) {
+        here.push_back(&d);
+      }
+    }
+    if (here.empty()) {
       out += fmt::format("{}: same\n", probe::layer_name(layer));
       continue;
     }
     out += fmt::format("{}:\n", probe::layer_name(layer));
-    for (auto it = first; it != report.differences.end() && it->layer == layer; ++it) {
-      const std::string line = fmt::format("  {} {}: {} -> {}", marker(it->severity), it->key,
-                                           short_value(it->a), short_value(it->b));
-      out += paint(line, it->severity, color) + "\n      " + std::string(severity_name(it->severity)) + ": " +
-             it->reason + "\n";
+    // What breaks first, then what may matter, then the rest; by key within.
+    for (const Severity severity : {Severity::breaks, Severity::may_matter, Severity::cosmetic}) {
+      std::size_t shown = 0;
+      std::size_t hidden = 0;
+      for (const Difference* d : here) {
+        if (d->severity != severity) {
+          continue;
+        }
+        if (options.per_severity != 0 && shown == options.per_severity) {
+          ++hidden;
+          continue;
+        }
+        ++shown;
+        const std::string line = fmt::format("  {} {}: {} -> {}", marker(d->severity), d->key,
+                                             short_value(d->a), short_value(d->b));
+        out += paint(line, d->severity, options.color) + "\n      " +
+               std::string(severity_name(d->severity)) + ": " + d->reason + "\n";
+      }
+      if (hidden > 0) {
+        out += fmt::format("  ... and {} more that {} (--all lists them)\n", hidden,
+                           severity == Severity::breaks       ? "break compatibility"
+                           : severity == Severity::may_matter ? "may matter"
+                                                              : "are cosmetic");
+      }
     }
   }
   for (probe::Layer layer : report.skipped) {

@@ -106,7 +106,24 @@ TEST(Diff, LayersOnlyOneSideHasAreSkippedNotCompared) {
   EXPECT_EQ(report.skipped, std::vector{Layer::kernel});
   EXPECT_EQ(report.compared, std::vector{Layer::system});
   EXPECT_FALSE(report.matters());
-  EXPECT_NE(to_text(report, false).find("kernel: not compared"), std::string::npos);
+  EXPECT_NE(to_text(report).find("kernel: not compared"), std::string::npos);
+}
+
+TEST(Diff, TextPutsWhatBreaksFirstAndCountsWhatItLeavesOut) {
+  probe::Facts a;
+  probe::Facts b;
+  for (int i = 0; i < 5; ++i) {
+    probe::add(a, "library.liba" + std::to_string(i) + ".so.1", {{"version", "1"}}, "x");
+  }
+  probe::add(a, "os.pretty_name", "Debian", "x");
+  probe::add(b, "os.pretty_name", "Alpine", "x");
+  const Report report = compare(manifest({{Layer::system, a}}), manifest({{Layer::system, b}}));
+  const std::string all = to_text(report);
+  EXPECT_LT(all.find("! library.liba0.so.1"), all.find(". os.pretty_name")) << all;
+  const std::string few = to_text(report, {.color = false, .per_severity = 2});
+  EXPECT_NE(few.find("library.liba1.so.1"), std::string::npos);
+  EXPECT_EQ(few.find("library.liba2.so.1"), std::string::npos);
+  EXPECT_NE(few.find("... and 3 more that break compatibility (--all lists them)"), std::string::npos) << few;
 }
 
 TEST(Diff, JsonCarriesEverything) {

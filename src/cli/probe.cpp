@@ -45,7 +45,10 @@ std::string collection_of(const std::string& key) {
   return "";
 }
 
-std::string show(const nlohmann::json& value) {
+std::string show(const nlohmann::json& value, bool all) {
+  if (!all && value.is_array() && value.size() > kCollapseAbove) {
+    return fmt::format("[{} items; --all or --json lists them]", value.size());
+  }
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
@@ -68,7 +71,7 @@ std::string to_text(const probe::Manifest& manifest, bool all) {
         }
         continue;
       }
-      out += fmt::format("{} = {}    <- {}\n", key, show(fact.value), fact.source);
+      out += fmt::format("{} = {}    <- {}\n", key, show(fact.value, all), fact.source);
     }
   }
   return out;

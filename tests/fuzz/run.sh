@@ -17,7 +17,7 @@ flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 declare -A sources=(
   [seccomp_profile]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
   [seccomp_semantics]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
-  [probe_formats]="src/probe/sys_ld_cache.cpp src/probe/sys_packages.cpp src/probe/sys_os_release.cpp src/probe/sys_fs.cpp src/probe/sys_text.cpp src/probe/root.cpp src/probe/manifest.cpp src/base/error.cpp"
+  [probe_formats]="src/probe/sys_ld_cache.cpp src/probe/sys_packages.cpp src/probe/sys_os_release.cpp src/probe/sys_fs.cpp src/probe/sys_text.cpp src/probe/root.cpp src/probe/manifest.cpp src/probe/manifest_reader.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
 )

@@ -16,39 +16,14 @@
 #include "probe/hw_cpuinfo.hpp"
 #include "probe/hw_kvm.hpp"
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kFixtures = fs::path(__FILE__).parent_path().parent_path() / "fixtures/probe";
-
-Facts probe_tree(const std::string& name) {
-  auto root = Root::open((kFixtures / name).string());
-  EXPECT_TRUE(root.has_value()) << name;
-  return root ? probe_hardware(*root) : Facts{};
-}
-
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-std::string source(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  return it == facts.end() ? std::string() : it->second.source;
-}
-
-std::vector<std::string> keys(const Facts& facts) {
-  std::vector<std::string> out;
-  for (const auto& [key, fact] : facts) {
-    out.push_back(key);
-  }
-  return out;
-}
+using namespace test_support;
 
 // The x86-64 flags of each psABI level, as /proc/cpuinfo spells them.
 const hw::FlagSet kV1{"cmov", "cx8", "fpu", "fxsr", "lm", "mmx", "sse", "sse2", "syscall"};
@@ -105,7 +80,7 @@ TEST(ProbeHardware, ParsesCpuinfoOfTheFirstProcessor) {
 }
 
 TEST(ProbeHardware, IntelV3Tree) {
-  const Facts facts = probe_tree("hw-intel-v3");
+  const Facts facts = probe_tree(kFixtures / "hw-intel-v3", probe_hardware);
   EXPECT_EQ(keys(facts), (std::vector<std::string>{
                              "arch", "cpu.family", "cpu.flags", "cpu.isa_level", "cpu.isa_level_missing",
                              "cpu.logical_cores", "cpu.model", "cpu.model_name", "cpu.stepping", "cpu.vendor",
@@ -138,7 +113,7 @@ TEST(ProbeHardware, IntelV3Tree) {
 }
 
 TEST(ProbeHardware, OldCpuUnderXenIsV1) {
-  const Facts facts = probe_tree("hw-old-v1");
+  const Facts facts = probe_tree(kFixtures / "hw-old-v1", probe_hardware);
   EXPECT_EQ(value(facts, "cpu.isa_level"), "x86-64-v1");
   EXPECT_EQ(value(facts, "cpu.isa_level_missing"), json::array({"popcnt", "sse4_2"}));
   EXPECT_EQ(value(facts, "cpu.model"), 23);
@@ -155,7 +130,7 @@ TEST(ProbeHardware, OldCpuUnderXenIsV1) {
 }
 
 TEST(ProbeHardware, Aarch64Tree) {
-  const Facts facts = probe_tree("hw-aarch64");
+  const Facts facts = probe_tree(kFixtures / "hw-aarch64", probe_hardware);
   EXPECT_EQ(keys(facts), (std::vector<std::string>{
                              "arch", "cpu.architecture", "cpu.flags", "cpu.implementer", "cpu.logical_cores",
                              "cpu.part", "cpu.revision", "cpu.variant", "cpu.vendor", "device./dev/vfio/vfio",

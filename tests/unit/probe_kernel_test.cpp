@@ -3,78 +3,25 @@
 // host with cgroup v2 and /proc/config.gz; the parsers and the user
 // namespace decision on their own; and the running machine.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "probe/kernel_config.hpp"
 #include "probe/kernel_features.hpp"
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kFixtures = fs::path(__FILE__).parent_path().parent_path() / "fixtures/probe";
-
-Facts probe_tree(const fs::path& dir) {
-  auto root = Root::open(dir.string());
-  EXPECT_TRUE(root.has_value()) << dir;
-  return root ? probe_kernel(*root) : Facts{};
-}
-
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-std::string source(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  return it == facts.end() ? std::string() : it->second.source;
-}
-
-Facts with_prefix(const Facts& facts, std::string_view prefix) {
-  Facts out;
-  for (const auto& [key, fact] : facts) {
-    if (key.starts_with(prefix)) {
-      out.emplace(key, fact);
-    }
-  }
-  return out;
-}
-
-// A scratch directory removed at the end of the test.
-class TempTree {
- public:
-  TempTree() {
-    std::string pattern = (fs::temp_directory_path() / "strata-kernel-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data()) != nullptr ? fs::path(pattern) : fs::path();
-  }
-  TempTree(const TempTree&) = delete;
-  TempTree& operator=(const TempTree&) = delete;
-  ~TempTree() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  void write(const std::string& path, const std::string& text) const {
-    const fs::path file = dir_ / path.substr(1);
-    fs::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-  }
-  [[nodiscard]] const fs::path& path() const { return dir_; }
-
- private:
-  fs::path dir_;
-};
+using namespace test_support;
 
 TEST(ProbeKernel, HybridDebianTree) {
-  const Facts facts = probe_tree(kFixtures / "kernel-hybrid");
+  const Facts facts = probe_tree(kFixtures / "kernel-hybrid", probe_kernel);
   EXPECT_EQ(value(facts, "release"), "4.19.0-26-amd64");
   EXPECT_EQ(source(facts, "release"), "/proc/sys/kernel/osrelease");
   EXPECT_EQ(value(facts, "version"), "#1 SMP Debian 4.19.304-1 (2024-01-09)");
@@ -127,7 +74,7 @@ TEST(ProbeKernel, HybridDebianTree) {
 }
 
 TEST(ProbeKernel, CgroupV2ArchTree) {
-  const Facts facts = probe_tree(kFixtures / "kernel-v2");
+  const Facts facts = probe_tree(kFixtures / "kernel-v2", probe_kernel);
   EXPECT_EQ(value(facts, "release"), "6.10.10-arch1-1");
   EXPECT_EQ(source(facts, "version"), "/proc/version");
   EXPECT_EQ(value(facts, "version").get<std::string>().substr(0, 29), "Linux version 6.10.10-arch1-1");
@@ -219,12 +166,12 @@ TEST(ProbeKernel, SysctlValues) {
 
 TEST(ProbeKernel, EmptyAndBrokenTrees) {
   TempTree empty;
-  EXPECT_TRUE(probe_tree(empty.path()).empty());
+  EXPECT_TRUE(probe_tree(empty.path(), probe_kernel).empty());
 
   TempTree broken;
   broken.write("/proc/self/mountinfo", "not a mountinfo line\n");
   broken.write("/proc/sys/kernel/osrelease", "6.1.0\n");
-  const Facts facts = probe_tree(broken.path());
+  const Facts facts = probe_tree(broken.path(), probe_kernel);
   EXPECT_FALSE(facts.contains("cgroup.layout"));
   EXPECT_EQ(value(facts, "release"), "6.1.0");
 }

@@ -3,15 +3,14 @@
 // through $VIRTUAL_ENV, and a local package installed by `npm install`
 // (offline). Each skips when the machine lacks the tool.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
@@ -19,35 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-// A scratch directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "strata-lang-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  [[nodiscard]] const std::string& path() const { return dir_; }
-  void write(const std::string& rel, const std::string& text) const {
-    const fs::path file = fs::path(dir_) / rel;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-  }
-
- private:
-  std::string dir_;
-};
+using namespace test_support;
 
 // Sets (or, with nullopt, removes) an environment variable for one scope.
 class EnvVar {
@@ -78,16 +49,16 @@ bool run_quietly(const std::string& command) {
 
 // A venv in <dir>/.venv made by the system's python3 (not a pyenv shim), with
 // demo_pkg 0.1 written by hand; returns its site-packages or nullopt.
-std::optional<std::string> make_venv(const TempDir& dir) {
+std::optional<std::string> make_venv(const TempTree& dir) {
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  if (!run_quietly(python + " -m venv --without-pip '" + dir.path() + "/.venv'")) {
+  if (!run_quietly(python + " -m venv --without-pip '" + dir.path().string() + "/.venv'")) {
     return std::nullopt;
   }
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir.path() + "/.venv/lib", ec)) {
+  for (const auto& entry : fs::directory_iterator(dir.path().string() + "/.venv/lib", ec)) {
     std::string site = entry.path().string() + "/site-packages";
     if (fs::is_directory(site)) {
-      dir.write(site.substr(dir.path().size() + 1) + "/demo_pkg-0.1.dist-info/METADATA",
+      dir.write(site.substr(dir.path().string().size() + 1) + "/demo_pkg-0.1.dist-info/METADATA",
                 "Metadata-Version: 2.1\nName: demo_pkg\nVersion: 0.1\n\nA demo.\n");
       return site;
     }
@@ -96,15 +67,15 @@ std::optional<std::string> make_venv(const TempDir& dir) {
 }
 
 TEST(ProbeLanguageLive, VenvUnderTheWorkingDirectory) {
-  const TempDir dir;
+  const TempTree dir;
   const auto site = make_venv(dir);
   if (!site) {
     GTEST_SKIP() << "python3 -m venv failed (python3-venv missing?)";
   }
   const EnvVar no_venv("VIRTUAL_ENV", std::nullopt);
-  const Facts facts = probe_language(Root::live(), dir.path());
+  const Facts facts = probe_language(Root::live(), dir.path().string());
   const json venv = value(facts, "python.venv");
-  EXPECT_EQ(venv["path"], dir.path() + "/.venv");
+  EXPECT_EQ(venv["path"], dir.path().string() + "/.venv");
   EXPECT_TRUE(venv["version"].is_string()) << venv;
   EXPECT_EQ(venv["include_system_site_packages"], false);
   EXPECT_EQ(value(facts, "python.package.demo-pkg"),
@@ -112,14 +83,14 @@ TEST(ProbeLanguageLive, VenvUnderTheWorkingDirectory) {
 }
 
 TEST(ProbeLanguageLive, VenvNamedByVirtualEnv) {
-  const TempDir dir;
+  const TempTree dir;
   const auto site = make_venv(dir);
   if (!site) {
     GTEST_SKIP() << "python3 -m venv failed (python3-venv missing?)";
   }
-  const EnvVar active("VIRTUAL_ENV", dir.path() + "/.venv/");
+  const EnvVar active("VIRTUAL_ENV", dir.path().string() + "/.venv/");
   const Facts facts = probe_language(Root::live(), "/");
-  EXPECT_EQ(value(facts, "python.venv")["path"], dir.path() + "/.venv");
+  EXPECT_EQ(value(facts, "python.venv")["path"], dir.path().string() + "/.venv");
   EXPECT_EQ(value(facts, "python.package.demo-pkg")["version"], "0.1");
 }
 
@@ -127,11 +98,11 @@ TEST(ProbeLanguageLive, NpmInstallsALocalPackage) {
   if (!run_quietly("command -v npm")) {
     GTEST_SKIP() << "npm is not installed";
   }
-  const TempDir dir;
+  const TempTree dir;
   dir.write("app/package.json", R"({"name": "app", "version": "1.0.0"})");
   dir.write("app/localpkg/package.json", R"({"name": "localpkg", "version": "1.4.2"})");
   dir.write("app/localpkg/index.js", "module.exports = 1;\n");
-  const std::string app = dir.path() + "/app";
+  const std::string app = dir.path().string() + "/app";
   if (!run_quietly("cd '" + app + "' && npm install --offline --no-audit --no-fund ./localpkg")) {
     GTEST_SKIP() << "npm could not install a local package offline";
   }

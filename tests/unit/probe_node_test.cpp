@@ -4,14 +4,13 @@
 // npm's hidden lockfile beside a stale project one, a v1 lockfile, and
 // broken files).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "probe/lang_node.hpp"
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
@@ -19,60 +18,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kTree = fs::path(__FILE__).parent_path().parent_path() / "fixtures/probe/lang-node";
+using namespace test_support;
 
-Facts probe_tree(const std::string& cwd) {
-  auto root = Root::open(kTree.string());
-  EXPECT_TRUE(root.has_value()) << kTree;
-  return root ? probe_language(*root, cwd) : Facts{};
-}
-
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-std::string source(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  return it == facts.end() ? std::string() : it->second.source;
-}
-
-// A scratch directory removed at the end of the test.
-class TempTree {
- public:
-  TempTree() {
-    std::string pattern = (fs::temp_directory_path() / "strata-node-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data()) != nullptr ? fs::path(pattern) : fs::path();
-  }
-  TempTree(const TempTree&) = delete;
-  TempTree& operator=(const TempTree&) = delete;
-  ~TempTree() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return dir_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((dir_ / rel).parent_path());
-    std::ofstream(dir_ / rel, std::ios::binary) << text;
-  }
-
- private:
-  fs::path dir_;
-};
-
-std::vector<std::string> keys_with(const Facts& facts, std::string_view prefix) {
-  std::vector<std::string> keys;
-  for (const auto& [key, fact] : facts) {
-    if (key.starts_with(prefix)) {
-      keys.push_back(key);
-    }
-  }
-  return keys;
-}
+const fs::path kTree = kFixtures / "lang-node";
 
 TEST(ProbeNodeTree, InterpreterNpmAndGlobals) {
-  const Facts facts = probe_tree("/");
+  const Facts facts = probe_tree(kTree, probe_language, "/");
   EXPECT_EQ(value(facts, "node.interpreter"), (json{{"path", "/usr/bin/node"}, {"version", "20.20.2"}}));
   EXPECT_EQ(source(facts, "node.interpreter"), "/usr/include/node/node_version.h");
   EXPECT_EQ(value(facts, "npm.version"), "10.8.2");
@@ -96,7 +47,7 @@ TEST(ProbeNodeTree, InterpreterNpmAndGlobals) {
 }
 
 TEST(ProbeNodeTree, LockfileV3AgainstNodeModules) {
-  const Facts facts = probe_tree("/work/app");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/app");
   EXPECT_EQ(value(facts, "node.project"), (json{{"name", "app"}, {"version", "1.0.0"}}));
   EXPECT_EQ(value(facts, "node.lockfile"),
             (json{{"path", "/work/app/package-lock.json"}, {"lockfileVersion", 3}}));
@@ -118,7 +69,7 @@ TEST(ProbeNodeTree, LockfileV3AgainstNodeModules) {
 }
 
 TEST(ProbeNodeTree, WithoutALockfileEachPackageJson) {
-  const Facts facts = probe_tree("/work/scan");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/scan");
   EXPECT_FALSE(facts.contains("node.lockfile"));
   EXPECT_EQ(keys_with(facts, "node.package."),
             (std::vector<std::string>{"node.package.@babel/core", "node.package.half-written",
@@ -135,7 +86,7 @@ TEST(ProbeNodeTree, WithoutALockfileEachPackageJson) {
 }
 
 TEST(ProbeNodeTree, HiddenLockfileOfTheInstalledTree) {
-  const Facts facts = probe_tree("/work/hidden");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/hidden");
   EXPECT_EQ(value(facts, "node.project"), (json{{"name", "hidden"}, {"version", "2.0.0"}}));
   EXPECT_EQ(value(facts, "node.lockfile"),
             (json{{"path", "/work/hidden/package-lock.json"}, {"lockfileVersion", 3}}));
@@ -147,7 +98,7 @@ TEST(ProbeNodeTree, HiddenLockfileOfTheInstalledTree) {
 }
 
 TEST(ProbeNodeTree, LockfileV1NestedDependencies) {
-  const Facts facts = probe_tree("/work/v1");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/v1");
   EXPECT_EQ(value(facts, "node.lockfile"),
             (json{{"path", "/work/v1/package-lock.json"}, {"lockfileVersion", 1}}));
   EXPECT_EQ(keys_with(facts, "node.package."),
@@ -162,7 +113,7 @@ TEST(ProbeNodeTree, LockfileV1NestedDependencies) {
 }
 
 TEST(ProbeNodeTree, BrokenProjectFilesBecomeErrors) {
-  const Facts facts = probe_tree("/work/broken");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/broken");
   EXPECT_EQ(value(facts, "node.project"), (json{{"error", "package.json is not JSON"}}));
   EXPECT_EQ(value(facts, "node.lockfile"), (json{{"path", "/work/broken/package-lock.json"},
                                                  {"lockfileVersion", nullptr},

@@ -3,15 +3,14 @@
 // shadowing one of them, a project venv) and on trees made on the fly; plus
 // the METADATA, directory-name and pyvenv.cfg parsers.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "probe/lang_python.hpp"
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
@@ -19,61 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kFixtures = fs::path(__FILE__).parent_path().parent_path() / "fixtures/probe";
-
-Facts probe_tree(const fs::path& dir, const std::string& cwd) {
-  auto root = Root::open(dir.string());
-  EXPECT_TRUE(root.has_value()) << dir;
-  return root ? probe_language(*root, cwd) : Facts{};
-}
-
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-std::string source(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  return it == facts.end() ? std::string() : it->second.source;
-}
-
-std::vector<std::string> keys_with(const Facts& facts, std::string_view prefix) {
-  std::vector<std::string> keys;
-  for (const auto& [key, fact] : facts) {
-    if (key.starts_with(prefix)) {
-      keys.push_back(key);
-    }
-  }
-  return keys;
-}
-
-// A scratch directory removed at the end of the test.
-class TempTree {
- public:
-  TempTree() {
-    std::string pattern = (fs::temp_directory_path() / "strata-py-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data()) != nullptr ? fs::path(pattern) : fs::path();
-  }
-  TempTree(const TempTree&) = delete;
-  TempTree& operator=(const TempTree&) = delete;
-  ~TempTree() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return dir_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((dir_ / rel).parent_path());
-    std::ofstream(dir_ / rel, std::ios::binary) << text;
-  }
-  void link(const std::string& rel, const std::string& target) const {
-    fs::create_directories((dir_ / rel).parent_path());
-    fs::create_symlink(target, dir_ / rel);
-  }
-
- private:
-  fs::path dir_;
-};
+using namespace test_support;
 
 const fs::path kTree = kFixtures / "lang-python";
 constexpr const char* kVenvSite = "/work/app/.venv/lib/python3.11/site-packages";
@@ -81,7 +26,7 @@ constexpr const char* kDebianSite = "/usr/lib/python3/dist-packages";
 constexpr const char* kLocalSite = "/usr/local/lib/python3.11/dist-packages";
 
 TEST(ProbePythonTree, InterpretersFromFixedDirectories) {
-  const Facts facts = probe_tree(kTree, "/work/app");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/app");
   EXPECT_EQ(keys_with(facts, "python.interpreter."),
             (std::vector<std::string>{"python.interpreter.python3", "python.interpreter.python3.11"}));
   EXPECT_EQ(value(facts, "python.interpreter.python3"),
@@ -92,18 +37,18 @@ TEST(ProbePythonTree, InterpretersFromFixedDirectories) {
 }
 
 TEST(ProbePythonTree, VenvUnderTheProjectDirectory) {
-  const Facts facts = probe_tree(kTree, "/work/app");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/app");
   EXPECT_EQ(value(facts, "python.venv"), (json{{"path", "/work/app/.venv"},
                                                {"home", "/usr/bin"},
                                                {"version", "3.11.2"},
                                                {"include_system_site_packages", false}}));
   EXPECT_EQ(source(facts, "python.venv"), "/work/app/.venv/pyvenv.cfg");
-  EXPECT_FALSE(probe_tree(kTree, "/").contains("python.venv"));
-  EXPECT_FALSE(probe_tree(kTree, "/work").contains("python.venv"));
+  EXPECT_FALSE(probe_tree(kTree, probe_language, "/").contains("python.venv"));
+  EXPECT_FALSE(probe_tree(kTree, probe_language, "/work").contains("python.venv"));
 }
 
 TEST(ProbePythonTree, PackagesWithTheVenvFirst) {
-  const Facts facts = probe_tree(kTree, "/work/app");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/app");
   EXPECT_EQ(keys_with(facts, "python.package."),
             (std::vector<std::string>{"python.package.demo-pkg", "python.package.foo-bar",
                                       "python.package.nometa-pkg", "python.package.pyyaml",
@@ -123,7 +68,7 @@ TEST(ProbePythonTree, PackagesWithTheVenvFirst) {
 }
 
 TEST(ProbePythonTree, NamesAndVersionsFromTheHeaders) {
-  const Facts facts = probe_tree(kTree, "/work/app");
+  const Facts facts = probe_tree(kTree, probe_language, "/work/app");
   // "Name: Foo_Bar" with CRLF line ends, normalized per PEP 503.
   EXPECT_EQ(value(facts, "python.package.foo-bar"),
             (json{{"version", "1.0"}, {"location", kDebianSite}, {"kind", "dist-info"}}));
@@ -150,7 +95,7 @@ TEST(ProbePythonTree, NamesAndVersionsFromTheHeaders) {
 }
 
 TEST(ProbePythonTree, WithoutAVenvUsrLocalWins) {
-  const Facts facts = probe_tree(kTree, "/");
+  const Facts facts = probe_tree(kTree, probe_language, "/");
   EXPECT_EQ(value(facts, "python.package.requests"),
             (json{{"version", "2.31.0"},
                   {"location", kLocalSite},
@@ -164,7 +109,7 @@ TEST(ProbePythonTree, VirtualEnvIsIgnoredOutsideTheLiveMachine) {
   const char* saved = std::getenv("VIRTUAL_ENV");
   const std::string before = saved != nullptr ? saved : "";
   ASSERT_EQ(::setenv("VIRTUAL_ENV", "/work/app/.venv", 1), 0);
-  const Facts facts = probe_tree(kTree, "/");
+  const Facts facts = probe_tree(kTree, probe_language, "/");
   if (saved != nullptr) {
     EXPECT_EQ(::setenv("VIRTUAL_ENV", before.c_str(), 1), 0);
   } else {
@@ -182,7 +127,7 @@ TEST(ProbePythonTree, BareInterpreterVersionFromItsStdlib) {
   tree.link("work/venv/bin/python3", "/usr/local/bin/python3");
   tree.link("work/venv/bin/python3.13", "/opt/py/bin/python3.13");
   tree.write("opt/py/bin/python3.13", "");
-  const Facts facts = probe_tree(tree.path(), "/work");
+  const Facts facts = probe_tree(tree.path(), probe_language, "/work");
   EXPECT_EQ(keys_with(facts, "python.interpreter."),
             (std::vector<std::string>{"python.interpreter.python3", "python.interpreter.python3.13"}));
   // The system's python3 keeps its path; the venv adds only what it lacks.
@@ -202,7 +147,7 @@ TEST(ProbePythonTree, Lib64LinkIsNotListedTwice) {
   tree.write("usr/lib/python3.12/site-packages/attrs-23.2.0.dist-info/METADATA",
              "Name: attrs\nVersion: 23.2.0\n");
   tree.link("usr/lib64", "lib");
-  const Facts facts = probe_tree(tree.path(), "/");
+  const Facts facts = probe_tree(tree.path(), probe_language, "/");
   EXPECT_EQ(value(facts, "python.package.attrs"), (json{{"version", "23.2.0"},
                                                         {"location", "/usr/lib/python3.12/site-packages"},
                                                         {"kind", "dist-info"}}));
@@ -217,13 +162,13 @@ TEST(ProbePythonTree, HeadersPastTheFirstRead) {
   }
   metadata += "Version: 4.5.6\n\nbody\n";
   tree.write("usr/lib/python3/dist-packages/late-0.0.dist-info/METADATA", metadata);
-  const Facts facts = probe_tree(tree.path(), "/");
+  const Facts facts = probe_tree(tree.path(), probe_language, "/");
   EXPECT_EQ(value(facts, "python.package.late")["version"], "4.5.6");
 }
 
 TEST(ProbePythonTree, EmptyTreeHasNoPythonFacts) {
   const TempTree tree;
-  const Facts facts = probe_tree(tree.path(), "/");
+  const Facts facts = probe_tree(tree.path(), probe_language, "/");
   EXPECT_TRUE(keys_with(facts, "python.").empty());
 }
 

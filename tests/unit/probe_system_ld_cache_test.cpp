@@ -12,12 +12,12 @@
 
 #include "probe/sys_ld_cache.hpp"
 #include "probe/sys_libraries.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe::sys {
 namespace {
 
-const std::filesystem::path kFixtures =
-    std::filesystem::path(__FILE__).parent_path().parent_path() / "fixtures/probe";
+using test_support::kFixtures;
 
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "probe/layers.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
@@ -17,9 +18,7 @@ TEST(ProbeSystemLive, DebianGlibcMachine) {
   }
   const Facts facts = probe_system(root);
   const auto value = [&](const std::string& key) {
-    const auto it = facts.find(key);
-    EXPECT_NE(it, facts.end()) << "missing fact " << key;
-    return it == facts.end() ? nlohmann::json() : it->second.value;
+    return test_support::value(facts, key);
   };
   EXPECT_EQ(value("os.id"), "debian");
   EXPECT_EQ(value("libc.flavour"), "glibc");

@@ -2,14 +2,13 @@
 // system with a real ldconfig-written cache, an Alpine (musl, apk, no cache)
 // system and a static busybox image; plus broken trees made on the fly.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "probe/layers.hpp"
 #include "probe/sys_ld_conf.hpp"
+#include "probe_support.hpp"
 
 namespace strata::probe {
 namespace {
@@ -17,62 +16,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kFixtures = fs::path(__FILE__).parent_path().parent_path() / "fixtures/probe";
-
-Facts probe_tree(const fs::path& dir) {
-  auto root = Root::open(dir.string());
-  EXPECT_TRUE(root.has_value()) << dir;
-  return root ? probe_system(*root) : Facts{};
-}
-
-json value(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  EXPECT_NE(it, facts.end()) << "missing fact " << key;
-  return it == facts.end() ? json() : it->second.value;
-}
-
-std::string source(const Facts& facts, const std::string& key) {
-  const auto it = facts.find(key);
-  return it == facts.end() ? std::string() : it->second.source;
-}
-
-std::size_t count_prefix(const Facts& facts, std::string_view prefix) {
-  std::size_t n = 0;
-  for (const auto& [key, fact] : facts) {
-    n += key.starts_with(prefix) ? 1 : 0;
-  }
-  return n;
-}
-
-// A scratch directory removed at the end of the test.
-class TempTree {
- public:
-  TempTree() {
-    std::string pattern = (fs::temp_directory_path() / "strata-sys-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data()) != nullptr ? fs::path(pattern) : fs::path();
-  }
-  TempTree(const TempTree&) = delete;
-  TempTree& operator=(const TempTree&) = delete;
-  ~TempTree() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return dir_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((dir_ / rel).parent_path());
-    std::ofstream(dir_ / rel, std::ios::binary) << text;
-  }
-  void link(const std::string& rel, const std::string& target) const {
-    fs::create_directories((dir_ / rel).parent_path());
-    fs::create_symlink(target, dir_ / rel);
-  }
-
- private:
-  fs::path dir_;
-};
+using namespace test_support;
 
 TEST(ProbeSystemDebian, OsLibcAndLoader) {
-  const Facts facts = probe_tree(kFixtures / "sys-debian12");
+  const Facts facts = probe_tree(kFixtures / "sys-debian12", probe_system);
   EXPECT_EQ(value(facts, "os.id"), "debian");
   EXPECT_EQ(value(facts, "os.version_id"), "12");
   EXPECT_EQ(value(facts, "os.pretty_name"), "Debian GNU/Linux 12 (bookworm)");
@@ -93,7 +40,7 @@ TEST(ProbeSystemDebian, OsLibcAndLoader) {
 }
 
 TEST(ProbeSystemDebian, SearchPathAndHwcaps) {
-  const Facts facts = probe_tree(kFixtures / "sys-debian12");
+  const Facts facts = probe_tree(kFixtures / "sys-debian12", probe_system);
   // ld.so.conf.d/*.conf in glob order (not .hidden.conf, not README), then
   // Debian's built-in multiarch and classic directories.
   EXPECT_EQ(value(facts, "ld.search_path"),
@@ -105,7 +52,7 @@ TEST(ProbeSystemDebian, SearchPathAndHwcaps) {
 }
 
 TEST(ProbeSystemDebian, LibrariesFromTheCache) {
-  const Facts facts = probe_tree(kFixtures / "sys-debian12");
+  const Facts facts = probe_tree(kFixtures / "sys-debian12", probe_system);
   EXPECT_EQ(value(facts, "ld.cache"),
             json::parse(R"({"path":"/etc/ld.so.cache","valid":true,"entries":10})"));
   EXPECT_EQ(count_prefix(facts, "library."), 7U);
@@ -128,7 +75,7 @@ TEST(ProbeSystemDebian, LibrariesFromTheCache) {
 }
 
 TEST(ProbeSystemDebian, PackagesAndTools) {
-  const Facts facts = probe_tree(kFixtures / "sys-debian12");
+  const Facts facts = probe_tree(kFixtures / "sys-debian12", probe_system);
   EXPECT_EQ(value(facts, "packages.manager"), "dpkg");
   EXPECT_EQ(value(facts, "packages.count"), 13);
   EXPECT_EQ(value(facts, "package.libc6"), json::parse(R"({"version":"2.36-9+deb12u13","arch":"amd64"})"));
@@ -158,7 +105,7 @@ TEST(ProbeSystemDebian, PackagesAndTools) {
 }
 
 TEST(ProbeSystemDebian, LocaleTimezoneCaBundle) {
-  const Facts facts = probe_tree(kFixtures / "sys-debian12");
+  const Facts facts = probe_tree(kFixtures / "sys-debian12", probe_system);
   EXPECT_EQ(value(facts, "locale"), json::parse(R"({"LANG":"en_US.UTF-8","LANGUAGE":"en_US:en"})"));
   EXPECT_EQ(source(facts, "locale"), "/etc/default/locale");
   EXPECT_FALSE(facts.contains("locale.env"));  // the process environment is the host's, not the tree's
@@ -173,7 +120,7 @@ TEST(ProbeSystemDebian, LocaleTimezoneCaBundle) {
 }
 
 TEST(ProbeSystemAlpine, MuslApkAndListedLibraries) {
-  const Facts facts = probe_tree(kFixtures / "sys-alpine");
+  const Facts facts = probe_tree(kFixtures / "sys-alpine", probe_system);
   EXPECT_EQ(value(facts, "os.id"), "alpine");
   EXPECT_EQ(value(facts, "os.version_id"), "3.20.3");
   EXPECT_EQ(value(facts, "os.pretty_name"), "Alpine Linux v3.20");
@@ -200,7 +147,7 @@ TEST(ProbeSystemAlpine, MuslApkAndListedLibraries) {
 }
 
 TEST(ProbeSystemAlpine, PackagesToolsAndTheRest) {
-  const Facts facts = probe_tree(kFixtures / "sys-alpine");
+  const Facts facts = probe_tree(kFixtures / "sys-alpine", probe_system);
   EXPECT_EQ(value(facts, "packages.manager"), "apk");
   EXPECT_EQ(value(facts, "packages.count"), 6);
   EXPECT_EQ(value(facts, "package.musl"), json::parse(R"({"version":"1.2.5-r0","arch":"x86_64"})"));
@@ -222,7 +169,7 @@ TEST(ProbeSystemAlpine, MuslVersionFromTheLoaderWithoutApk) {
   fs::copy(kFixtures / "sys-alpine", tree.path(),
            fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   fs::remove(tree.path() / "lib/apk/db/installed");
-  const Facts facts = probe_tree(tree.path());
+  const Facts facts = probe_tree(tree.path(), probe_system);
   EXPECT_EQ(value(facts, "libc.version"), "1.2.5");
   EXPECT_EQ(source(facts, "libc.version"), "/lib/ld-musl-x86_64.so.1");
   EXPECT_EQ(value(facts, "packages.manager"), "none");
@@ -231,7 +178,7 @@ TEST(ProbeSystemAlpine, MuslVersionFromTheLoaderWithoutApk) {
 }
 
 TEST(ProbeSystemBusybox, StaticTreeHasNoLibc) {
-  const Facts facts = probe_tree(kFixtures / "sys-busybox");
+  const Facts facts = probe_tree(kFixtures / "sys-busybox", probe_system);
   EXPECT_EQ(value(facts, "libc.flavour"), "none");
   EXPECT_EQ(value(facts, "packages.manager"), "none");
   EXPECT_EQ(value(facts, "packages.count"), 0);
@@ -250,7 +197,7 @@ TEST(ProbeSystemBroken, CorruptCacheGivesNoLibraries) {
   fs::copy(kFixtures / "sys-debian12", tree.path(),
            fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   fs::resize_file(tree.path() / "etc/ld.so.cache", 300);
-  Facts facts = probe_tree(tree.path());
+  Facts facts = probe_tree(tree.path(), probe_system);
   EXPECT_EQ(value(facts, "ld.cache"),
             json::parse(R"({"path":"/etc/ld.so.cache","valid":false,"entries":0})"));
   EXPECT_EQ(count_prefix(facts, "library."), 0U);
@@ -258,7 +205,7 @@ TEST(ProbeSystemBroken, CorruptCacheGivesNoLibraries) {
   EXPECT_EQ(value(facts, "libc.version"), "2.36");
 
   tree.write("etc/ld.so.cache", std::string(100000, '\xff'));
-  facts = probe_tree(tree.path());
+  facts = probe_tree(tree.path(), probe_system);
   EXPECT_EQ(value(facts, "ld.cache")["valid"], false);
   EXPECT_EQ(count_prefix(facts, "library."), 0U);
 }
@@ -270,7 +217,7 @@ TEST(ProbeSystemBroken, LinksCannotLeaveTheTree) {
   tree.link("lib/librel.so.1", "../../../../../../../../../../etc/os-release");
   tree.link("lib/libloop.so.1", "libloop.so.1");
   tree.write("lib/libok.so.1", "");
-  const Facts facts = probe_tree(tree.path());
+  const Facts facts = probe_tree(tree.path(), probe_system);
   EXPECT_EQ(value(facts, "library.libabs.so.1")["target"], nullptr);
   EXPECT_EQ(value(facts, "library.librel.so.1")["target"], nullptr);
   EXPECT_EQ(value(facts, "library.libloop.so.1")["target"], nullptr);

@@ -4,12 +4,26 @@
 // measurable (bench: a static-pie `return 0` with each).
 #pragma once
 
+#include <nettle/sha2.h>
+
 #include <string>
 #include <string_view>
 
 namespace strata {
 
-// The digest as 64 lowercase hex digits.
+// Feeds bytes as they stream by, then gives the digest.
+class Sha256 {
+ public:
+  Sha256() { sha256_init(&ctx_); }
+  void update(std::string_view bytes);
+  // 64 lowercase hex digits. The object is reset for reuse.
+  [[nodiscard]] std::string finish_hex();
+
+ private:
+  sha256_ctx ctx_{};
+};
+
+// The digest of `data` as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
 
 }  // namespace strata

@@ -89,10 +89,12 @@ if [[ "$BREAKDOWN" != 0 ]]; then
     printf 'bwrap_version\tbwrap start only\t%s\n' "bwrap --version"
     printf 'dry_run\tstrata start only (parse, plan, no process)\t%s\n' "$strata_q run --dry-run -- /bin/true"
     printf 'host\tstrata without sandbox\t%s\n' "$strata_q run --isolation host -- /bin/true"
-    printf 'user_mount\tstrata, user + mount namespaces only\t%s\n' \
+    printf 'user_mount\tstrata, user + mount namespaces only (with --share pid: + a cgroup and its janitor)\t%s\n' \
       "$strata_q run --share net --share pid --share ipc --share uts --share cgroup -- /bin/true"
     for ns in net pid ipc uts cgroup; do
-      printf 'share_%s\tstrata, all but a new %s namespace\t%s\n' "$ns" "$ns" "$strata_q run --share $ns -- /bin/true"
+      note=""
+      [[ "$ns" == pid ]] && note=" (+ a cgroup and its janitor, so daemons die with a SIGKILLed strata)"
+      printf 'share_%s\tstrata, all but a new %s namespace%s\t%s\n' "$ns" "$ns" "$note" "$strata_q run --share $ns -- /bin/true"
     done
     printf 'strata\tstrata default\t%s\n' "$strata_q run -- /bin/true"
     printf 'bwrap\tbwrap default\t%s\n' "bwrap --unshare-all --die-with-parent --ro-bind / / /bin/true"

@@ -274,6 +274,7 @@ TEST(ProbeTree, HostAgainstDebianNamesTheSystemLayer) {
 }
 
 TEST(ProbeLanguage, VenvWithALocallyBuiltPackage) {
+  ::unsetenv("VIRTUAL_ENV");  // an active venv of the test runner's would win over the project's
   if (!path_exists("/usr/bin/python3")) {
     GTEST_SKIP() << "no /usr/bin/python3";
   }
@@ -305,6 +306,7 @@ TEST(ProbeLanguage, VenvWithALocallyBuiltPackage) {
 }
 
 TEST(ProbeLanguage, NodeModulesInstalledByNpm) {
+  ::unsetenv("VIRTUAL_ENV");
   if (!path_exists("/usr/bin/npm")) {
     GTEST_SKIP() << "no /usr/bin/npm";
   }

@@ -11,6 +11,11 @@ DEB_PACKAGES := cmake g++ make libc6-dev \
   libcap-dev libseccomp-dev nettle-dev zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
   clang-format-19 clang-tidy-19 clang-19 libclang-rt-19-dev iproute2 util-linux \
   python3 python3-venv nodejs debootstrap busybox-static $(NPM_PACKAGE)
+# Layer unpacking (issue 5): libarchive and, for the static link, the archives
+# of what it depends on (see the libarchive block in CMakeLists.txt).
+DEB_PACKAGES += libarchive-dev libzstd-dev liblzma-dev libbz2-dev libxml2-dev libicu-dev
+# Image import tests (issue 5) build images with the real tools.
+DEB_PACKAGES += umoci skopeo
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 

@@ -25,5 +25,6 @@ struct Verb {
 Runner attach_run(CLI::App& command);
 Runner attach_probe(CLI::App& command);
 Runner attach_diff(CLI::App& command);
+Runner attach_image(CLI::App& command);
 
 }  // namespace strata::cli

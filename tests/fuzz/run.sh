@@ -19,12 +19,13 @@ declare -A sources=(
   [seccomp_semantics]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
   [probe_formats]="src/probe/sys_ld_cache.cpp src/probe/sys_packages.cpp src/probe/sys_os_release.cpp src/probe/sys_fs.cpp src/probe/sys_text.cpp src/probe/root.cpp src/probe/manifest.cpp src/probe/manifest_reader.cpp src/base/error.cpp"
   [oci]="src/image/oci.cpp src/image/digest.cpp src/base/sha256.cpp src/base/error.cpp"
+  [unpack]="src/image/unpack.cpp src/image/unpack_entry.cpp src/image/digest.cpp src/base/sha256.cpp src/base/log.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
 )
-declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle")
+declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle")
 status=0
-for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci; do
+for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack; do
   binary="$out/${target}_fuzz"
   # shellcheck disable=SC2086 # word lists on purpose
   (cd "$root" && "$clang" "${flags[@]}" "tests/fuzz/${target}_fuzz.cpp" ${sources[$target]} ${libs[$target]} -o "$binary")
@@ -36,6 +37,7 @@ for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats 
   [ "$target" = mountinfo ] && seeds+=("$root/tests/data/cgroup")
   [ "$target" = probe_formats ] && seeds+=("$root/tests/fuzz/seeds/probe_formats")
   [ "$target" = oci ] && seeds+=("$root/tests/fuzz/seeds/oci")
+  [ "$target" = unpack ] && seeds+=("$root/tests/fuzz/seeds/unpack")
   if ! "$binary" -max_total_time="$seconds" -timeout=10 -artifact_prefix="$regressions/" \
       "$corpus" "$regressions" "${seeds[@]}" >"$out/$target.log" 2>&1; then
     echo "FAIL: $target (see $out/$target.log; the input is kept in $regressions/)"

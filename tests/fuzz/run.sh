@@ -13,6 +13,9 @@ if [ -z "$clang" ] || ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*,
   exit 77
 fi
 mkdir -p "$out"
+# Scratch space for the unpack target's extractions (emptied after each input).
+export STRATA_FUZZ_DIR="$out/unpack-scratch"
+rm -rf "$STRATA_FUZZ_DIR" && mkdir -p "$STRATA_FUZZ_DIR"
 flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$root/src")
 declare -A sources=(
   [seccomp_profile]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"

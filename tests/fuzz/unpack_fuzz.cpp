@@ -18,14 +18,18 @@
 
 namespace {
 
-// The one parent directory of every run, made once.
+// The one parent directory of every run: $STRATA_FUZZ_DIR (run.sh makes it
+// in its output directory; libFuzzer's exit skips atexit handlers), else a
+// fresh one under /tmp.
 const std::string& parent() {
   static const std::string dir = [] {
+    if (const char* given = std::getenv("STRATA_FUZZ_DIR"); given != nullptr && *given != '\0') {
+      return std::string(given);
+    }
     std::string pattern = "/tmp/strata-unpack-fuzz-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::abort();
     }
-    (void)std::atexit([] { ::rmdir(parent().c_str()); });  // empty: each run removes its target
     return pattern;
   }();
   return dir;

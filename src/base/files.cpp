@@ -14,7 +14,7 @@ Result<> write_file_atomically(const std::string& path, std::string_view text, c
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) {
-    return fail_errno(step, temp);
+    return fail_errno(step, path);  // the user named `path`; the temporary is ours
   }
   std::size_t done = 0;
   while (done < text.size()) {
@@ -25,14 +25,14 @@ Result<> write_file_atomically(const std::string& path, std::string_view text, c
     if (n <= 0) {
       const int err = n < 0 ? errno : EIO;
       ::unlink(temp.c_str());
-      return fail_errno(step, temp, err);
+      return fail_errno(step, path, err);
     }
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd.get()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return fail_errno(step, temp, err);
+    return fail_errno(step, path, err);
   }
   fd.reset();
   if (::rename(temp.c_str(), path.c_str()) != 0) {

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "base/json_error.hpp"
 #include "probe/manifest.hpp"
 
 namespace strata::probe {
@@ -63,7 +64,7 @@ class ManifestSax : public nlohmann::json_sax<json> {
                    const nlohmann::detail::exception& e) override {
     syntax_error_ = true;
     error_byte_ = byte;
-    error_ = e.what();
+    error_ = json_error_text(e.what());
     return false;
   }
 
@@ -274,7 +275,7 @@ Result<Manifest> manifest_from_json(std::string_view text, const std::string& or
     const bool truncated = sax.error_byte_ >= text.size();
     return fail(step, origin,
                 truncated ? fmt::format("truncated JSON (ends after {} bytes)", text.size())
-                          : fmt::format("not JSON (byte {}: {})", sax.error_byte_, sax.error_));
+                          : fmt::format("not JSON ({})", sax.error_));
   }
   if (!sax.top_is_object) {
     return fail(step, origin, "not a strata manifest (top level is not an object)");

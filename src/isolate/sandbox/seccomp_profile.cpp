@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "base/json_error.hpp"
 #include "isolate/sandbox/seccomp.hpp"
 #include "isolate/sandbox/seccomp_verify.hpp"
 
@@ -640,18 +641,6 @@ Result<SeccompProgram> ProfileCompiler::compile(const json& root) {
   return program;
 }
 
-// nlohmann's messages start with "[json.exception.parse_error.101] ".
-std::string without_exception_id(const char* what) {
-  std::string_view text(what);
-  if (text.starts_with('[')) {
-    const auto end = text.find("] ");
-    if (end != std::string_view::npos) {
-      text.remove_prefix(end + 2);
-    }
-  }
-  return std::string(text);
-}
-
 }  // namespace
 
 Result<SeccompProgram> compile_seccomp_profile(std::string_view json_text, std::string_view source_name) {
@@ -659,12 +648,12 @@ Result<SeccompProgram> compile_seccomp_profile(std::string_view json_text, std::
   try {
     root = json::parse(json_text);
   } catch (const json::exception& e) {
-    return fail(std::string(kStep), std::string(source_name), without_exception_id(e.what()));
+    return fail(std::string(kStep), std::string(source_name), json_error_text(e.what()));
   }
   try {
     return ProfileCompiler(source_name, host_platform()).compile(root);
   } catch (const json::exception& e) {  // every access is type-checked first; this is a backstop
-    return fail(std::string(kStep), std::string(source_name), without_exception_id(e.what()));
+    return fail(std::string(kStep), std::string(source_name), json_error_text(e.what()));
   }
 }
 

@@ -65,6 +65,22 @@ std::string verdict(const Report& report) {
 
 }  // namespace
 
+std::string describe_value(const std::optional<nlohmann::json>& value) {
+  if (!value) {
+    return "absent";
+  }
+  if (value->is_string()) {
+    return value->get<std::string>();
+  }
+  if (value->is_object() && value->contains("version") && (*value)["version"].is_string()) {
+    return (*value)["version"].get<std::string>();
+  }
+  if (value->is_array()) {
+    return fmt::format("{} items", value->size());
+  }
+  return value->dump();
+}
+
 std::string_view severity_name(Severity severity) {
   constexpr std::array<std::string_view, 3> kNames{"cosmetic", "may-matter", "breaks"};
   return kNames.at(static_cast<std::size_t>(severity));

@@ -26,6 +26,11 @@ struct Difference {
   std::string reason;
 };
 
+// A fact's value in a few words: the string itself, the "version" of an
+// object that has one, "N items" for a list, else the JSON; "absent" for
+// nullopt. Reasons and the text report both speak of values this way.
+[[nodiscard]] std::string describe_value(const std::optional<nlohmann::json>& value);
+
 // The isolation that makes a layer identical: what to run the workload in so
 // that the difference no longer reaches it.
 [[nodiscard]] std::string_view isolation_for(probe::Layer layer);

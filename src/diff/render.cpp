@@ -12,21 +12,10 @@ namespace {
 
 constexpr std::string_view kSchema = "strata.diff/v1";
 
+// describe_value, cut to fit a line.
 std::string short_value(const std::optional<nlohmann::json>& value) {
-  if (!value) {
-    return "(absent)";
-  }
-  std::string text;
-  if (value->is_string()) {
-    text = value->get<std::string>();
-  } else if (value->is_object() && value->contains("version") && (*value)["version"].is_string()) {
-    text = (*value)["version"].get<std::string>();
-  } else if (value->is_array()) {
-    text = fmt::format("[{} items]", value->size());
-  } else {
-    text = value->dump();
-  }
   constexpr std::size_t kWidth = 40;
+  const std::string text = value ? describe_value(value) : "(absent)";
   return text.size() > kWidth ? text.substr(0, kWidth - 3) + "..." : text;
 }
 

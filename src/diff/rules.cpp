@@ -19,25 +19,12 @@ namespace {
 using nlohmann::json;
 using probe::Layer;
 
-// A value in a few words: a version where the fact has one.
-std::string show(const std::optional<json>& value) {
-  if (!value) {
-    return "absent";
-  }
-  if (value->is_string()) {
-    return value->get<std::string>();
-  }
-  if (value->is_object() && value->contains("version") && (*value)["version"].is_string()) {
-    return (*value)["version"].get<std::string>();
-  }
-  if (value->is_array()) {
-    return fmt::format("{} items", value->size());
-  }
-  return value->dump();
+std::string describe_value(const std::optional<json>& value) {
+  return describe_value(value);
 }
 
 std::string version(const std::optional<json>& value) {
-  return value ? show(value) : "";
+  return value ? describe_value(value) : "";
 }
 
 // The item a collection fact is about: "library.libssl.so.3" -> "libssl.so.3".
@@ -65,10 +52,11 @@ void isa_level(Difference& d) {
         fmt::format(
             "B's CPU reaches only {} where A's reaches {}: code built for A's level stops with SIGILL; a VM "
             "adds no CPU features, only the same hardware or an emulator (QEMU TCG) hides it",
-            show(d.b), show(d.a)));
+            describe_value(d.b), describe_value(d.a)));
   } else {
     set(d, Severity::cosmetic,
-        fmt::format("B's CPU reaches {} (A: {}), so code built for A runs", show(d.b), show(d.a)));
+        fmt::format("B's CPU reaches {} (A: {}), so code built for A runs", describe_value(d.b),
+                    describe_value(d.a)));
   }
 }
 
@@ -112,7 +100,7 @@ void cpu_flags(Difference& d) {
 void smaller_matters(Difference& d, std::string_view what) {
   const bool smaller = d.a && d.b && d.a->is_number() && d.b->is_number() && *d.b < *d.a;
   set(d, smaller ? Severity::may_matter : Severity::cosmetic,
-      fmt::format("{} {} on B vs {} on A{}", what, show(d.b), show(d.a),
+      fmt::format("{} {} on B vs {} on A{}", what, describe_value(d.b), describe_value(d.a),
                   smaller ? ": thread pools, timeouts and memory limits sized for A may not fit" : ""));
 }
 
@@ -122,12 +110,12 @@ void glibc(Difference& d) {
         fmt::format(
             "glibc {} on A vs {} on B: binaries built on A may need symbol versions up to {} that B lacks; a "
             "container with A's system layer fixes it, a venv does not",
-            show(d.a), show(d.b), show(d.a)));
+            describe_value(d.a), describe_value(d.b), describe_value(d.a)));
   } else {
     set(d, Severity::cosmetic,
         fmt::format(
             "glibc {} on B is newer than A's {}; glibc keeps old symbol versions, so A's binaries run",
-            show(d.b), show(d.a)));
+            describe_value(d.b), describe_value(d.a)));
   }
 }
 
@@ -143,11 +131,12 @@ void library(Difference& d) {
     set(d, Severity::cosmetic, fmt::format("{} exists only on B", name));
   } else if (b_versus_a(d) < 0) {
     set(d, Severity::may_matter,
-        fmt::format("{} is older on B ({} vs {}): symbols added since are missing", name, show(d.b),
-                    show(d.a)));
+        fmt::format("{} is older on B ({} vs {}): symbols added since are missing", name, describe_value(d.b),
+                    describe_value(d.a)));
   } else {
     set(d, Severity::cosmetic,
-        fmt::format("{} {} on B vs {} on A (same soname, compatible)", name, show(d.b), show(d.a)));
+        fmt::format("{} {} on B vs {} on A (same soname, compatible)", name, describe_value(d.b),
+                    describe_value(d.a)));
   }
 }
 
@@ -164,7 +153,7 @@ void language_package(Difference& d, std::string_view prefix, std::string_view h
         fmt::format(
             "{} {} on A vs {} on B: behaviour and APIs change between versions; {} pinned to A's versions "
             "hides it",
-            name, show(d.a), show(d.b), hider));
+            name, describe_value(d.a), describe_value(d.b), hider));
   } else {
     set(d, Severity::cosmetic, fmt::format("{} is the same version, installed elsewhere", name));
   }
@@ -177,7 +166,8 @@ void system_package(Difference& d) {
   } else if (!d.b) {
     set(d, Severity::may_matter, fmt::format("package {} is not installed on B", name));
   } else {
-    set(d, Severity::may_matter, fmt::format("package {} {} on A vs {} on B", name, show(d.a), show(d.b)));
+    set(d, Severity::may_matter,
+        fmt::format("package {} {} on A vs {} on B", name, describe_value(d.a), describe_value(d.b)));
   }
 }
 
@@ -189,7 +179,7 @@ struct Rule {
 
 std::function<void(Difference&)> fixed(Severity severity, std::string_view why) {
   return [severity, why](Difference& d) {
-    set(d, severity, fmt::format("{} vs {}: {}", show(d.a), show(d.b), why));
+    set(d, severity, fmt::format("{} vs {}: {}", describe_value(d.a), describe_value(d.b), why));
   };
 }
 

@@ -19,10 +19,6 @@ namespace {
 using nlohmann::json;
 using probe::Layer;
 
-std::string describe_value(const std::optional<json>& value) {
-  return describe_value(value);
-}
-
 std::string version(const std::optional<json>& value) {
   return value ? describe_value(value) : "";
 }

@@ -55,9 +55,11 @@ CgroupMounts locate_own_cgroups(CgroupMounts mounts, const std::map<std::string,
 // Reads /proc/self/mountinfo and /proc/self/cgroup.
 Result<CgroupMounts> detect_cgroups();
 
-// Removes the empty strata-<pid>-* cgroups, below the caller's own, of runs
-// whose strata is gone (SIGKILLed before it could remove them). Returns how
-// many it removed. Best effort: what it cannot remove it leaves.
+// Removes the strata-<pid>-* cgroups, below the caller's own, of runs whose
+// strata is gone (SIGKILLed before it could remove them, its janitor too),
+// killing what is still in them: a dead run's processes may take a moment to
+// die. Returns how many runs it cleaned up. Best effort: what it cannot
+// remove it leaves.
 int sweep_stale_cgroups(const CgroupMounts& mounts);
 
 struct CgroupLimits {
@@ -122,6 +124,11 @@ class RunCgroup {
   // CLONE_INTO_CGROUP). A requested limit that cannot be enforced fails
   // naming the file that says why.
   static Result<RunCgroup> create(const CgroupMounts& mounts, const CgroupLimits& limits);
+
+  // The existing directories named `name` below the caller's own cgroups,
+  // owned from now on by the caller (the sweep of a dead run's cgroups);
+  // nullopt when there is none.
+  static std::optional<RunCgroup> reclaim(const CgroupMounts& mounts, const std::string& name);
 
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;

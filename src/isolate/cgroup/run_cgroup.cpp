@@ -169,6 +169,39 @@ Result<RunCgroup> RunCgroup::create(const CgroupMounts& mounts, const CgroupLimi
   return cgroup;
 }
 
+std::optional<RunCgroup> RunCgroup::reclaim(const CgroupMounts& mounts, const std::string& name) {
+  RunCgroup cgroup(name);
+  for (const auto& [key, own] : mounts.own) {
+    auto parent = open_cgroup_dir(AT_FDCWD, own.dir, own.dir);
+    auto fd = parent ? open_cgroup_dir(parent->get(), name, join_path(own.dir, name))
+                     : std::unexpected(parent.error());
+    if (!fd) {
+      continue;
+    }
+    CgroupDir dir{.path = join_path(own.dir, name),
+                  .cgroup_path = join_path(own.path, name),
+                  .v2 = key.empty(),
+                  .parent = std::move(*parent),
+                  .fd = std::move(*fd)};
+    if (dir.v2) {
+      auto active = read_cgroup_file(dir.fd.get(), "cgroup.controllers", dir.path);
+      if (active && *active) {
+        const auto controllers = words(**active);
+        dir.controllers.assign(controllers.begin(), controllers.end());
+      }
+    } else {
+      for (const auto controller : split(key, ',')) {
+        dir.controllers.emplace_back(controller);
+      }
+    }
+    cgroup.dirs_.push_back(std::move(dir));
+  }
+  if (cgroup.dirs_.empty()) {
+    return std::nullopt;
+  }
+  return cgroup;
+}
+
 Result<> RunCgroup::make_dirs(const CgroupPlacement& placement) {
   std::optional<Error> first_error;
   for (const auto& dir_plan : placement.dirs) {

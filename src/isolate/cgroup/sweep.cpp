@@ -5,7 +5,9 @@
 
 #include <charconv>
 #include <filesystem>
+#include <set>
 
+#include "base/log.hpp"
 #include "isolate/cgroup/cgroup.hpp"
 
 namespace strata {
@@ -31,15 +33,27 @@ bool alive(pid_t pid) {
 }  // namespace
 
 int sweep_stale_cgroups(const CgroupMounts& mounts) {
-  int removed = 0;
+  std::set<std::string> stale;
   for (const auto& [key, own] : mounts.own) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(own.dir, ec)) {
-      const pid_t owner = owner_of(entry.path().filename().native());
-      // Only empty directories of dead owners: rmdir fails on anything else.
-      if (owner > 0 && owner != ::getpid() && !alive(owner) && ::rmdir(entry.path().c_str()) == 0) {
-        ++removed;
+      const std::string name = entry.path().filename().native();
+      const pid_t owner = owner_of(name);
+      if (owner > 0 && owner != ::getpid() && !alive(owner)) {
+        stale.insert(name);
       }
+    }
+  }
+  int removed = 0;
+  for (const auto& name : stale) {
+    auto cgroup = RunCgroup::reclaim(mounts, name);
+    if (!cgroup) {
+      continue;
+    }
+    if (auto ok = cgroup->remove(); ok) {
+      ++removed;
+    } else {
+      log::debug("sweep of a dead run's cgroup: {}", ok.error().message());
     }
   }
   return removed;

@@ -16,6 +16,12 @@ DEB_PACKAGES := cmake g++ make libc6-dev \
 DEB_PACKAGES += libarchive-dev libzstd-dev liblzma-dev libbz2-dev libxml2-dev libicu-dev
 # Image import tests (issue 5) build images with the real tools.
 DEB_PACKAGES += umoci skopeo
+# tests/integration/image_tools_test.cpp imports what `podman save` writes;
+# podman_compare_test.cpp runs the same image with podman (on runc: crun refuses hybrid cgroups).
+DEB_PACKAGES += podman runc
+# `strata image pull` (issue 5): libcurl for the strata-pull helper; its tests
+# run a real registry, htpasswd for its basic auth, openssl for a token server's key.
+DEB_PACKAGES += libcurl4-openssl-dev docker-registry apache2-utils openssl
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 

@@ -25,6 +25,14 @@ void warn(fmt::format_string<Args...> format, Args&&... args) {
   }
 }
 
+// Progress a person waits for (unpacking an image): shown unless --quiet.
+template <class... Args>
+void info(fmt::format_string<Args...> format, Args&&... args) {
+  if (level() != Level::quiet) {
+    line(fmt::format(format, std::forward<Args>(args)...));
+  }
+}
+
 template <class... Args>
 void debug(fmt::format_string<Args...> format, Args&&... args) {
   if (level() == Level::verbose) {

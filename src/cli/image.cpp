@@ -1,12 +1,16 @@
-// strata image import|ls|inspect|rm|tag|prune: flags -> image::Store calls.
+// strata image import|pull|ls|inspect|rm|tag|prune: flags -> image::Store calls
+// (pull: -> the strata-pull helper, see pull_flags.hpp).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
+#include "cli/pull_flags.hpp"
 #include "cli/verbs.hpp"
+#include "image/builtin.hpp"
 #include "image/import.hpp"
 #include "image/oci.hpp"
 #include "image/store.hpp"
@@ -25,6 +29,7 @@ struct ImageFlags {
   std::string platform;
   std::string src;
   std::string dst;
+  PullFlags pull;
 };
 
 int print(const std::string& text) {
@@ -104,6 +109,31 @@ int run_import(const ImageFlags& flags) {
                            done->platform.str(), done->layers, done->tag));
 }
 
+// The registry client links libcurl, which the static strata cannot: the
+// helper does the pull, with the flags parsed here (stdin passes through for
+// --password-stdin).
+int run_pull(const ImageFlags& flags) {
+  auto helper = find_pull_helper();
+  if (!helper) {
+    return failed(helper.error());
+  }
+  std::vector<std::string> args{*helper};
+  if (log::level() != log::Level::normal) {
+    args.emplace_back(log::level() == log::Level::quiet ? "--quiet" : "--verbose");
+  }
+  std::ranges::move(pull_args(flags.pull), std::back_inserter(args));
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& arg : args) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  // Nothing is buffered yet; flushing only makes sure of it.
+  static_cast<void>(std::fflush(nullptr));
+  ::execv(helper->c_str(), argv.data());
+  return failed(fail_errno("run strata-pull", *helper).error());
+}
+
 int run_ls(const ImageFlags& flags) {
   auto store = open_store();
   auto refs = store ? store->refs() : std::unexpected(store.error());
@@ -123,7 +153,7 @@ int run_ls(const ImageFlags& flags) {
 
 int run_inspect(const ImageFlags& flags) {
   auto store = open_store();
-  auto digest = store ? store->resolve(flags.ref) : std::unexpected(store.error());
+  auto digest = store ? image::resolve_image(*store, flags.ref) : std::unexpected(store.error());
   if (!digest) {
     return failed(digest.error());
   }
@@ -153,7 +183,7 @@ int run_rm(const ImageFlags& flags) {
 
 int run_tag(const ImageFlags& flags) {
   auto store = open_store();
-  auto digest = store ? store->resolve(flags.src) : std::unexpected(store.error());
+  auto digest = store ? image::resolve_image(*store, flags.src) : std::unexpected(store.error());
   auto ok = digest ? store->tag(flags.dst, *digest) : std::unexpected(digest.error());
   return ok ? 0 : failed(ok.error());
 }
@@ -185,16 +215,18 @@ void add_subcommands(CLI::App& command, ImageFlags& flags) {
                    "From a multi-platform index, take this one (default: this machine's)")
       ->type_name("OS/ARCH[/VARIANT]");
   import->add_flag("--json", flags.json, "Print the result as JSON");
-  auto* ls = command.add_subcommand("ls", "List the tagged images");
+  declare_pull_flags(*command.add_subcommand("pull", "Pull an image from a registry (OCI distribution API)"),
+                     flags.pull);
+  auto* ls = command.add_subcommand("ls", "List the tagged images (a builtin: image once it was used)");
   ls->add_flag("--json", flags.json, "Print a JSON array");
   auto* inspect = command.add_subcommand("inspect", "Show an image's manifest and config");
-  inspect->add_option("REF", flags.ref, "A tag or a manifest digest")->required();
+  inspect->add_option("REF", flags.ref, "A tag, a manifest digest or builtin:NAME")->required();
   inspect->add_flag("--json", flags.json, "Print JSON");
   command.add_subcommand("rm", "Remove a tag (prune frees the blobs)")
       ->add_option("REF", flags.ref, "The tag")
       ->required();
   auto* tag = command.add_subcommand("tag", "Give an image another tag");
-  tag->add_option("SRC", flags.src, "A tag or a manifest digest")->required();
+  tag->add_option("SRC", flags.src, "A tag, a manifest digest or builtin:NAME")->required();
   tag->add_option("DST", flags.dst, "The new tag")->required();
   auto* prune = command.add_subcommand("prune", "Delete every blob no tag references");
   prune->add_flag("--json", flags.json, "Print what was removed as JSON");
@@ -208,6 +240,7 @@ Runner attach_image(CLI::App& command) {
   add_subcommands(command, *flags);
   command.footer(
       "The store is $STRATA_HOME (default /var/lib/strata for root, ~/.local/share/strata otherwise).\n"
+      "builtin:busybox ships with strata and is imported into the store the first time it is named.\n"
       "Exit status: 0 on success, 125 on any failure (one line on stderr names the input and reason).");
   return [flags, &command](const std::vector<std::string>& trailing) {
     if (!trailing.empty()) {
@@ -215,7 +248,8 @@ Runner attach_image(CLI::App& command) {
       return static_cast<int>(kExitFailure);
     }
     using Run = int (*)(const ImageFlags&);
-    constexpr std::array<std::pair<const char*, Run>, 6> kRuns{{{"import", run_import},
+    constexpr std::array<std::pair<const char*, Run>, 7> kRuns{{{"import", run_import},
+                                                                {"pull", run_pull},
                                                                 {"ls", run_ls},
                                                                 {"inspect", run_inspect},
                                                                 {"rm", run_rm},

@@ -19,7 +19,8 @@ constexpr std::array kVerbs{
          strata::cli::attach_probe},
     Verb{"diff", "Compare two fingerprints and name the lowest layer that must be identical",
          strata::cli::attach_diff},
-    Verb{"image", "Manage the image store: import, ls, inspect, rm, tag, prune", strata::cli::attach_image},
+    Verb{"image", "Manage the image store: import, pull, ls, inspect, rm, tag, prune",
+         strata::cli::attach_image},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "base/log.hpp"
 #include "base/parse.hpp"
 #include "cli/verbs.hpp"
+#include "container/prepare.hpp"
 #include "isolate/backend.hpp"
 
 namespace strata::cli {
@@ -61,6 +62,38 @@ void add_filesystem_flags(CLI::App& command, Spec& spec) {
       ->type_name("DIR");
 }
 
+void add_image_flags(CLI::App& command, Spec& spec) {
+  command
+      .add_option("--image", spec.image,
+                  "Run in a container whose root is this image (a tag, a digest or builtin:busybox)")
+      ->type_name("REF");
+  command.add_flag("--read-only", spec.read_only, "With --image: no writable layer; the root is read-only");
+  command.add_flag("--keep", spec.keep, "With --image: keep the run's writable layer (on disk) afterwards");
+  command
+      .add_option_function<std::string>(
+          "--writable-layer",
+          [&spec](const std::string& t) {
+            spec.writable_layer = value_or_throw(parse_writable_layer(t), "--writable-layer");
+          },
+          "With --image: memory (a tmpfs, the default) or disk (a directory in the image store)")
+      ->type_name("WHERE");
+  command
+      .add_option_function<std::string>(
+          "--image-mount",
+          [&spec](const std::string& t) {
+            spec.image_mount = value_or_throw(parse_image_mount(t), "--image-mount");
+          },
+          "With --image: overlay, copy, or auto (overlay where the kernel has it)")
+      ->type_name("MODE");
+  command
+      .add_option("--entrypoint", spec.entrypoint,
+                  "With --image: replace the image's Entrypoint (\"\" clears it)")
+      ->type_name("CMD");
+  command
+      .add_option("--user", spec.user, "With --image: the user inside, resolved in the image's /etc/passwd")
+      ->type_name("NAME|UID[:GROUP|GID]");
+}
+
 void add_process_flags(CLI::App& command, Spec& spec) {
   each(
       command, "--env",
@@ -102,7 +135,7 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
           [&spec](const std::string& t) {
             spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
           },
-          "Isolation layer: sandbox (default) or host")
+          "Isolation layer: sandbox (default), container (the default with --image) or host")
       ->type_name("LAYER");
   command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
   command
@@ -178,8 +211,14 @@ void add_resource_flags(CLI::App& command, Spec& spec) {
       .add_option_function<std::string>(
           "--kill-after",
           [&r](const std::string& t) { r.kill_after = value_or_throw(parse_duration(t), "--kill-after"); },
-          "Grace period between SIGTERM and SIGKILL on timeout (default 2s)")
+          "Grace period between the stop signal and SIGKILL on timeout (default 2s)")
       ->type_name("DURATION");
+  command
+      .add_option_function<std::string>(
+          "--stop-signal",
+          [&r](const std::string& t) { r.stop_signal = value_or_throw(parse_signal(t), "--stop-signal"); },
+          "The signal a timeout sends first (default: the image's StopSignal, else SIGTERM)")
+      ->type_name("SIGNAL");
 }
 
 int report(const Spec& spec, const Outcome& outcome) {
@@ -195,18 +234,33 @@ int report(const Spec& spec, const Outcome& outcome) {
   return outcome.exit_code;
 }
 
-int run(Spec& spec, std::vector<std::string> command) {
-  spec.argv = std::move(command);
-  if (auto ok = validate(spec); !ok) {
-    return report(spec, Outcome::from_error(ok.error()));
-  }
-  const Plan plan = build_plan(spec, gather_host_facts());
+int execute(const Spec& spec, const Plan& plan) {
   if (spec.dry_run) {
     (void)std::fputs(to_text(plan).c_str(), stdout);
     return 0;
   }
   auto outcome = make_backend(plan.isolation)->run(plan);
   return report(spec, outcome ? *outcome : Outcome::from_error(outcome.error()));
+}
+
+int run(Spec& spec, std::vector<std::string> command) {
+  spec.argv = std::move(command);
+  if (spec.image && spec.isolation == Isolation::sandbox) {
+    spec.isolation = Isolation::container;
+  }
+  if (auto ok = validate(spec); !ok) {
+    return report(spec, Outcome::from_error(ok.error()));
+  }
+  const HostFacts host = gather_host_facts();
+  if (!spec.image) {
+    return execute(spec, build_plan(spec, host));
+  }
+  // Lives until the run is over: it pins the layers and owns the writable one.
+  auto container = container::prepare_container(spec, host);
+  if (!container) {
+    return report(spec, Outcome::from_error(container.error()));
+  }
+  return execute(spec, build_plan(spec, host, &container->root));
 }
 
 }  // namespace
@@ -218,6 +272,7 @@ Runner attach_run(CLI::App& command) {
       "126 if the command could not be executed; 127 if it was not found.");
   add_namespace_flags(command, *spec);
   add_filesystem_flags(command, *spec);
+  add_image_flags(command, *spec);
   add_process_flags(command, *spec);
   add_hardening_flags(command, *spec);
   add_resource_flags(command, *spec);

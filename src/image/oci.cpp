@@ -260,9 +260,11 @@ Result<ImageConfig> parse_config(std::string_view text, const std::string& where
     auto cmd = entrypoint ? strings_field(*c, "Cmd", where) : entrypoint;
     auto working_dir = cmd ? string_field(*c, "WorkingDir", where, false) : std::unexpected(cmd.error());
     auto user = working_dir ? string_field(*c, "User", where, false) : working_dir;
-    if (!user) {
-      return std::unexpected(user.error());
+    auto stop_signal = user ? string_field(*c, "StopSignal", where, false) : user;
+    if (!stop_signal) {
+      return std::unexpected(stop_signal.error());
     }
+    out.stop_signal = std::move(*stop_signal);
     out.env = std::move(*env);
     out.entrypoint = std::move(*entrypoint);
     out.cmd = std::move(*cmd);

@@ -79,6 +79,7 @@ struct ImageConfig {
   std::vector<std::string> cmd;
   std::string working_dir;
   std::string user;
+  std::string stop_signal;  // "SIGTERM", "15"; empty when unset
   std::vector<Digest> diff_ids;
 };
 

@@ -167,10 +167,17 @@ Result<> Staging::commit(const StagedBlob& blob) {
   return {};
 }
 
-Result<Store> Store::open(const std::string& dir, LockMode mode) {
+Result<Store> Store::open(std::string dir, LockMode mode) {
   // The parents too: ~/.local/share need not exist for a new user.
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  // Absolute and without symlinks: its paths are handed to the kernel from
+  // other roots (overlayfs lowers are resolved inside a sandbox's staging root).
+  const std::string given = dir;
+  dir = std::filesystem::canonical(given, ec).string();
+  if (ec) {
+    return fail_errno("open image store", given, ec.value());
+  }
   for (const std::string& sub : {dir, dir + "/blobs", dir + "/blobs/sha256", dir + "/staging"}) {
     if (auto ok = make_dir(sub); !ok) {
       return std::unexpected(ok.error());

@@ -5,6 +5,7 @@
 //   DIR/staging/            temporary files of writes in progress
 //   DIR/lock                flock: shared while reading or adding, exclusive to prune
 //   DIR/refs.lock           flock around each read-modify-write of refs.json
+//   DIR/layers/sha256/<hex> layers unpacked once per diffID (layers.hpp)
 //
 // A blob appears under blobs/ only by rename(2) after its bytes were synced
 // and their digest checked, so a crash or a bad input never leaves a
@@ -42,6 +43,8 @@ struct StagedBlob {
 struct PruneStats {
   std::size_t blobs = 0;
   std::uint64_t bytes = 0;
+  std::size_t layers = 0;       // unpacked layer directories removed
+  std::size_t busy_layers = 0;  // unreferenced but in use by a run: kept
 };
 
 enum class LockMode { shared, exclusive };
@@ -75,9 +78,10 @@ class Staging {
 
 class Store {
  public:
-  // Opens (creating if needed) the store at `dir` and holds its lock in
+  // Opens (creating if needed) the store at `dir` (made absolute, symlinks
+  // resolved: dir() is canonical) and holds its lock in
   // `mode` until destroyed; blocks while another process holds it exclusively.
-  static Result<Store> open(const std::string& dir, LockMode mode = LockMode::shared);
+  static Result<Store> open(std::string dir, LockMode mode = LockMode::shared);
 
   // $STRATA_HOME, else /var/lib/strata for root, else
   // ${XDG_DATA_HOME:-$HOME/.local/share}/strata.
@@ -85,6 +89,8 @@ class Store {
 
   [[nodiscard]] const std::string& dir() const { return dir_; }
   [[nodiscard]] std::string blob_path(const Digest& digest) const;
+  // Where unpacked layers live, one directory per diffID (layers.hpp).
+  [[nodiscard]] std::string layers_dir() const { return dir_ + "/layers/sha256"; }
 
   Result<Staging> begin() const;
   // begin + write + commit.
@@ -107,7 +113,8 @@ class Store {
   // Removes a tag; fails if there is none of that name.
   Result<> untag(const std::string& name) const;
   // Deletes every blob no tag reaches (through indexes, manifests, configs,
-  // layers) and every staging leftover. Needs the store open exclusively.
+  // layers), every unpacked layer no tag reaches and no run uses, and every
+  // staging or partial-unpack leftover. Needs the store open exclusively.
   Result<PruneStats> prune() const;
 
  private:

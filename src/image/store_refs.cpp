@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/files.hpp"
+#include "image/layers.hpp"
 #include "image/oci.hpp"
 #include "image/store.hpp"
 
@@ -215,6 +216,12 @@ Result<PruneStats> Store::prune() const {
   for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/staging", ec)) {
     std::filesystem::remove_all(entry.path(), ec);
   }
+  auto layers = prune_layers(*this, live_diff_ids(*this));
+  if (!layers) {
+    return std::unexpected(layers.error());
+  }
+  stats.layers = layers->layers;
+  stats.busy_layers = layers->busy;
   return stats;
 }
 

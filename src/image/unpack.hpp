@@ -8,10 +8,11 @@
 // What a layer directory holds (so that layers stack as overlayfs lowers):
 // - a whiteout `.wh.NAME` becomes an overlay whiteout, a character device 0/0
 //   named NAME (Linux >= 5.8 lets anyone create that one device);
-// - an opaque marker `.wh..wh..opq` sets trusted.overlay.opaque=y on its
-//   directory when real root, else user.overlay.opaque=y (overlayfs in a user
-//   namespace, mounted with `userxattr`); when the filesystem takes neither,
-//   the empty marker file is kept and counted in `opaque_markers_kept`.
+// - an opaque marker `.wh..wh..opq` sets user.overlay.opaque=y on its
+//   directory (overlayfs in a user namespace, mounted with `userxattr`, as
+//   strata's containers are), and trusted.overlay.opaque=y too when real
+//   root; when the filesystem takes no user xattr, the empty marker file is
+//   kept and counted in `opaque_markers_kept`.
 // - ownership is applied only when real root (lchown); otherwise files belong
 //   to the caller. setuid/setgid bits are kept only when real root, since a
 //   caller's own setuid files mean nothing inside a user namespace and

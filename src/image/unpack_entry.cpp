@@ -387,8 +387,14 @@ Result<> Extractor::opaque(const std::vector<std::string>& parts, int parent, co
   if (!dir) {
     return fail_errno("open opaque directory", raw);
   }
-  const char* xattr = options_.real_root ? "trusted.overlay.opaque" : "user.overlay.opaque";
-  if (::fsetxattr(dir.get(), xattr, "y", 1, 0) == 0) {
+  // strata mounts its overlays inside the sandbox's user namespace
+  // (`userxattr`), which reads user.overlay.*; a real-root overlay mounted on
+  // the host reads trusted.overlay.*, so real root writes both.
+  if (options_.real_root && ::fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0) != 0 &&
+      errno != ENOTSUP) {
+    return fail_errno("mark directory opaque", raw);
+  }
+  if (::fsetxattr(dir.get(), "user.overlay.opaque", "y", 1, 0) == 0) {
     return {};
   }
   if (errno != ENOTSUP && errno != EPERM) {

@@ -10,6 +10,7 @@ std::unique_ptr<Backend> make_backend(Isolation isolation) {
     case Isolation::host:
       return std::make_unique<HostBackend>();
     case Isolation::sandbox:
+    case Isolation::container:  // a sandbox whose root is an image (Plan::overlay or a copy)
       return std::make_unique<SandboxBackend>();
   }
   return nullptr;

@@ -131,8 +131,8 @@ void add_masks(std::vector<MountStep>& out) {
 
 // Landlock mirrors the mounts: everything readable, writable only where a
 // writable mount was placed.
-std::vector<LandlockRule> landlock_rules(const std::vector<MountStep>& mounts) {
-  std::vector<LandlockRule> rules{{.path = "/", .writable = false}};
+std::vector<LandlockRule> landlock_rules(const std::vector<MountStep>& mounts, bool root_writable) {
+  std::vector<LandlockRule> rules{{.path = "/", .writable = root_writable}};
   for (const auto& s : mounts) {
     const bool writable = (s.kind == StepKind::bind && !s.read_only) || s.kind == StepKind::tmpfs ||
                           s.kind == StepKind::proc || s.kind == StepKind::devpts ||
@@ -248,7 +248,41 @@ std::vector<std::string> build_environment(const Spec& spec, const HostFacts& ho
   return out;
 }
 
-Plan build_plan(const Spec& spec, const HostFacts& host) {
+namespace {
+
+// The ids a container's files and processes have: a root caller maps the
+// first 65536 ids onto themselves, so the image's owners and USER mean what
+// they say (as with runc without a user namespace, but with its capabilities
+// confined to the namespace); anyone else maps only itself, to the USER.
+void map_container_ids(const ContainerRoot& container, const HostFacts& host, Plan& plan) {
+  constexpr std::uint32_t kMappedIds = 65536;
+  if (host.uid == 0 && host.gid == 0) {
+    plan.uid_map = {.inside = 0, .outside = 0, .count = kMappedIds};
+    plan.gid_map = {.inside = 0, .outside = 0, .count = kMappedIds};
+    plan.deny_setgroups = false;
+    plan.process.groups = container.groups;
+  } else {
+    plan.uid_map = {.inside = container.uid, .outside = host.uid, .count = 1};
+    plan.gid_map = {.inside = container.gid, .outside = host.gid, .count = 1};
+  }
+  plan.process.uid = container.uid;
+  plan.process.gid = container.gid;
+}
+
+void use_container(const ContainerRoot& container, const HostFacts& host, Plan& plan) {
+  plan.process.argv = container.argv;
+  plan.process.env = container.env;
+  plan.process.cwd = container.cwd;
+  plan.process.cwd_required = container.cwd_required;
+  map_container_ids(container, host, plan);
+  plan.rootfs = container.copy;
+  plan.overlay = container.overlay;
+  plan.root_read_only = container.read_only;
+}
+
+}  // namespace
+
+Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container) {
   Plan plan;
   plan.isolation = spec.isolation;
   plan.process.argv = spec.argv;
@@ -256,6 +290,7 @@ Plan build_plan(const Spec& spec, const HostFacts& host) {
   plan.process.cwd = spec.workdir.value_or(host.cwd.empty() ? "/" : host.cwd);
   plan.process.cwd_required = spec.workdir.has_value();
   plan.process.pass_fds = spec.pass_fds;
+  plan.resources = spec.resources;
   if (spec.isolation == Isolation::host) {
     return plan;  // the workload uses the caller's terminal directly
   }
@@ -272,13 +307,20 @@ Plan build_plan(const Spec& spec, const HostFacts& host) {
   }
   plan.loopback_up = plan.unshares(Namespace::net);
   plan.rootfs = spec.rootfs;
-  if (!spec.rootfs) {
+  if (container != nullptr) {
+    use_container(*container, host, plan);
+    if (!plan.resources.stop_signal) {
+      plan.resources.stop_signal = container->stop_signal;
+    }
+  } else if (!spec.rootfs) {
     add_system_dirs(host, plan.mounts);
   }
   add_proc(spec, plan.mounts);
   add_sys(plan, plan.mounts);
   add_dev(plan.mounts);
-  plan.mounts.push_back(tmpfs("/tmp", "1777"));
+  if (container == nullptr) {
+    plan.mounts.push_back(tmpfs("/tmp", "1777"));  // an image has its own /tmp, in its writable layer
+  }
   add_user_mounts(spec, plan.mounts);
   add_masks(plan.mounts);
   plan.process.capabilities = kept_capabilities(spec);
@@ -286,9 +328,8 @@ Plan build_plan(const Spec& spec, const HostFacts& host) {
   plan.seccomp = spec.seccomp;
   plan.landlock = spec.landlock;
   if (plan.landlock != LandlockMode::off) {
-    plan.landlock_rules = landlock_rules(plan.mounts);
+    plan.landlock_rules = landlock_rules(plan.mounts, !plan.root_read_only);
   }
-  plan.resources = spec.resources;
   return plan;
 }
 
@@ -318,6 +359,18 @@ std::string describe(const MountStep& s) {
       return fmt::format("read-only {}", s.destination);
   }
   return "?";
+}
+
+std::string describe_root(const Plan& plan) {
+  if (plan.overlay) {
+    std::string out = "overlay of " + std::to_string(plan.overlay->lowers.size()) + " layer(s)";
+    for (const auto& lower : plan.overlay->lowers) {
+      out += "\n  lower     " + lower;
+    }
+    out += "\n  upper     " + (plan.overlay->upper.empty() ? "a private tmpfs" : plan.overlay->upper);
+    return out;
+  }
+  return plan.rootfs ? "bind " + *plan.rootfs : "tmpfs";
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
@@ -382,7 +435,7 @@ std::string describe_hardening(const Plan& plan) {
 
 std::string to_text(const Plan& plan) {
   std::string out = fmt::format("isolation: {}\n", to_string(plan.isolation));
-  if (plan.isolation == Isolation::sandbox) {
+  if (plan.isolation != Isolation::host) {
     std::vector<std::string> names;
     names.reserve(plan.namespaces.size());
     for (Namespace ns : plan.namespaces) {
@@ -394,8 +447,7 @@ std::string to_text(const Plan& plan) {
                        plan.deny_setgroups ? " (setgroups denied)" : "");
     out += fmt::format("hostname: {}\n", plan.hostname.value_or("(host's)"));
     out += fmt::format("network: {}\n", plan.loopback_up ? "new namespace, loopback only" : "host's");
-    out += fmt::format("root: {}{}\n", plan.rootfs ? "bind " + *plan.rootfs : "tmpfs",
-                       plan.root_read_only ? " (read-only)" : "");
+    out += fmt::format("root: {}{}\n", describe_root(plan), plan.root_read_only ? " (read-only)" : "");
     out += "mounts:\n";
     for (const auto& s : plan.mounts) {
       out += "  " + describe(s) + "\n";

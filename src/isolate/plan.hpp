@@ -67,7 +67,8 @@ struct IdMap {
 
 struct ProcessPlan {
   std::vector<std::string> argv;
-  std::vector<std::string> env;  // NAME=VALUE
+  std::vector<std::uint32_t> groups;  // supplementary groups (set only where setgroups is allowed)
+  std::vector<std::string> env;       // NAME=VALUE
   std::string cwd;
   bool cwd_required = false;  // --workdir given: failing to enter it is an error
   std::uint32_t uid = 0;
@@ -87,6 +88,37 @@ struct LandlockRule {
   bool operator==(const LandlockRule&) const = default;
 };
 
+// A root stacked from an image's layers with overlayfs, mounted inside the
+// sandbox's user namespace (`userxattr`). Without an upper directory on the
+// host, the upper is a private tmpfs that ends with the run (for a read-only
+// root it holds only the mount points).
+struct OverlayRoot {
+  std::vector<std::string> lowers;  // host paths, top layer first
+  std::string upper;                // host paths; empty: a private tmpfs
+  std::string work;
+  // The upper is thrown away after the run: overlayfs may skip every sync
+  // (`volatile`), which spares the run a flush of the upper's filesystem.
+  bool volatile_upper = false;
+
+  bool operator==(const OverlayRoot&) const = default;
+};
+
+// What an image brings to a Plan (the container module prepares it): its
+// root, and the process the image's config and the flags make together.
+struct ContainerRoot {
+  std::optional<OverlayRoot> overlay;
+  std::optional<std::string> copy;  // the copy fallback: a private tree used as the root
+  bool read_only = false;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string cwd;
+  bool cwd_required = false;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<std::uint32_t> groups;
+  std::optional<int> stop_signal;  // the image's StopSignal
+};
+
 struct Plan {
   Isolation isolation = Isolation::sandbox;
   std::vector<Namespace> namespaces;  // the new ones
@@ -96,6 +128,7 @@ struct Plan {
   std::optional<std::string> hostname;
   bool loopback_up = false;
   std::optional<std::string> rootfs;
+  std::optional<OverlayRoot> overlay;  // instead of rootfs, for an image
   bool root_read_only = true;
   std::vector<MountStep> mounts;
   ProcessPlan process;
@@ -107,8 +140,9 @@ struct Plan {
   [[nodiscard]] bool unshares(Namespace ns) const;
 };
 
-// Spec -> Plan. The Spec must have passed validate().
-Plan build_plan(const Spec& spec, const HostFacts& host);
+// Spec -> Plan. The Spec must have passed validate(); `container` is given
+// for a run with --image.
+Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container = nullptr);
 
 // The environment a workload gets: the safe list kept from the caller (or
 // nothing with --clear-env), HOME, then --env in order.

@@ -26,7 +26,7 @@ bool needs_cgroup_to_kill(const Plan& plan) {
   if (plan.unshares(Namespace::pid)) {
     return false;
   }
-  return plan.resources.timeout || plan.isolation == Isolation::sandbox;
+  return plan.resources.timeout || plan.isolation != Isolation::host;
 }
 
 }  // namespace

@@ -84,7 +84,8 @@ class Loop {
  private:
   enum Slot : std::size_t { kSignals, kChild, kChannel, kPtyOut, kPtyIn, kTimer, kSlots };
 
-  // --timeout: first SIGTERM, then, kill_after later, everything is killed.
+  // --timeout: first the stop signal (SIGTERM unless the image or
+  // --stop-signal says otherwise), then, kill_after later, everything is killed.
   Result<> arm_timer() {
     if (!options_.timeout) {
       return {};
@@ -111,7 +112,7 @@ class Loop {
     [[maybe_unused]] ssize_t n = ::read(timer_.get(), &expirations, sizeof expirations);
     if (!reports_.timed_out) {
       reports_.timed_out = true;
-      send_signal(child_.pidfd.get(), SIGTERM);
+      send_signal(child_.pidfd.get(), options_.stop_signal);
       return set_timer(std::max(options_.kill_after, std::chrono::milliseconds(1)));
     }
     kill_all();

@@ -49,6 +49,7 @@ struct SuperviseOptions {
   // kill_after later if it is still there.
   std::optional<std::chrono::milliseconds> timeout;
   std::chrono::milliseconds kill_after{0};
+  int stop_signal = SIGTERM;  // what the deadline sends first
   // Ends every process of the run. Default: SIGKILL to the child, which for
   // a sandbox is its pid namespace's init and so takes the namespace down.
   std::function<void()> kill_all;

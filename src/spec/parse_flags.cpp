@@ -36,7 +36,15 @@ std::string_view to_string(Namespace ns) {
 }
 
 std::string_view to_string(Isolation isolation) {
-  return isolation == Isolation::host ? "host" : "sandbox";
+  switch (isolation) {
+    case Isolation::host:
+      return "host";
+    case Isolation::sandbox:
+      return "sandbox";
+    case Isolation::container:
+      return "container";
+  }
+  return "?";
 }
 
 Result<std::string> normalize_destination(std::string_view path) {
@@ -141,7 +149,33 @@ Result<Isolation> parse_isolation(std::string_view text) {
   if (text == "sandbox") {
     return Isolation::sandbox;
   }
-  return fail("parse --isolation", std::string(text), "expected host or sandbox");
+  if (text == "container") {
+    return Isolation::container;
+  }
+  return fail("parse --isolation", std::string(text), "expected host, sandbox or container");
+}
+
+Result<ImageMount> parse_image_mount(std::string_view text) {
+  if (text == "auto") {
+    return ImageMount::automatic;
+  }
+  if (text == "overlay") {
+    return ImageMount::overlay;
+  }
+  if (text == "copy") {
+    return ImageMount::copy;
+  }
+  return fail("parse --image-mount", std::string(text), "expected auto, overlay or copy");
+}
+
+Result<WritableLayer> parse_writable_layer(std::string_view text) {
+  if (text == "memory") {
+    return WritableLayer::memory;
+  }
+  if (text == "disk") {
+    return WritableLayer::disk;
+  }
+  return fail("parse --writable-layer", std::string(text), "expected memory or disk");
 }
 
 }  // namespace strata

@@ -13,7 +13,16 @@
 
 namespace strata {
 
-enum class Isolation { host, sandbox };
+// container: a sandbox whose root is an OCI image (--image).
+enum class Isolation { host, sandbox, container };
+
+// How an image's layers become the root: overlayfs, or a private copy where
+// overlayfs is unavailable.
+enum class ImageMount { automatic, overlay, copy };
+
+// Where a container's writes go: a tmpfs that ends with the run (default),
+// or a directory in the store (always with --keep).
+enum class WritableLayer { automatic, memory, disk };
 
 // The namespaces a sandbox can be given; user and mount are always new.
 enum class Namespace { user, mount, pid, ipc, uts, net, cgroup };
@@ -64,6 +73,7 @@ struct Resources {
   std::optional<double> cpus;
   std::optional<std::chrono::milliseconds> timeout;
   std::chrono::milliseconds kill_after{std::chrono::seconds(2)};
+  std::optional<int> stop_signal;  // sent first on --timeout; default: the image's StopSignal, else SIGTERM
 
   [[nodiscard]] bool needs_cgroup() const { return memory_bytes || pids || cpus || timeout; }
 };
@@ -73,7 +83,16 @@ struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
 
   std::optional<std::string> rootfs;  // a whole directory tree as /
-  std::vector<MountSpec> mounts;      // in command-line order
+  // --image REF and what only containers take: the root is the image's
+  // layers under a per-run writable layer (none with read_only, kept with keep).
+  std::optional<std::string> image;
+  bool read_only = false;
+  bool keep = false;
+  ImageMount image_mount = ImageMount::automatic;
+  WritableLayer writable_layer = WritableLayer::automatic;
+  std::optional<std::string> entrypoint;  // replaces the image's Entrypoint ("" clears it)
+  std::optional<std::string> user;        // NAME|UID[:GROUP|GID], resolved in the image
+  std::vector<MountSpec> mounts;          // in command-line order
   std::optional<std::string> workdir;
   std::optional<std::string> hostname;
   std::vector<EnvVar> env;  // --env, applied last
@@ -104,7 +123,9 @@ Result<MountSpec> parse_tmpfs(std::string_view text);                 // DST[:SI
 Result<EnvVar> parse_env(std::string_view text);                      // NAME=VALUE
 Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
 Result<NetMode> parse_net(std::string_view text);                     // none | host
-Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox
+Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox | container
+Result<ImageMount> parse_image_mount(std::string_view text);          // auto | overlay | copy
+Result<WritableLayer> parse_writable_layer(std::string_view text);    // memory | disk
 
 // Capabilities by name ("NET_ADMIN", "cap_net_admin", "ALL"); unknown names are errors.
 Result<std::vector<int>> parse_capabilities(std::string_view text);

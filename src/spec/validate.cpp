@@ -35,13 +35,58 @@ Result<> check_sandbox_only(const Spec& spec) {
   return {};
 }
 
+// --image and the flags that only mean something for a container.
+Result<> check_container(const Spec& spec) {
+  const bool container = spec.isolation == Isolation::container;
+  if (container && !spec.image) {
+    return fail("check flags", "--isolation container", "needs --image REF");
+  }
+  if (spec.image && spec.isolation == Isolation::host) {
+    return fail("check flags", "--image", "needs --isolation container (the default with --image)");
+  }
+  if (spec.image && spec.rootfs) {
+    return fail("check flags", "--image", "cannot be combined with --rootfs: the image is the root");
+  }
+  const std::pair<bool, const char*> only_with_image[] = {
+      {spec.read_only, "--read-only"},
+      {spec.keep, "--keep"},
+      {spec.entrypoint.has_value(), "--entrypoint"},
+      {spec.user.has_value(), "--user"},
+      {spec.image_mount != ImageMount::automatic, "--image-mount"},
+      {spec.writable_layer != WritableLayer::automatic, "--writable-layer"},
+  };
+  for (const auto& [given, flag] : only_with_image) {
+    if (given && !spec.image) {
+      return fail("check flags", flag, "needs --image REF");
+    }
+  }
+  if (spec.keep && spec.read_only) {
+    return fail("check flags", "--keep", "a --read-only run writes nothing to keep");
+  }
+  if (spec.read_only && spec.writable_layer != WritableLayer::automatic) {
+    return fail("check flags", "--writable-layer", "a --read-only run has no writable layer");
+  }
+  if (spec.keep && spec.writable_layer == WritableLayer::memory) {
+    return fail("check flags", "--keep",
+                "keeps the writable layer on disk; it cannot be --writable-layer memory");
+  }
+  if (spec.user && (spec.uid != 0 || spec.gid != 0)) {
+    return fail("check flags", "--user", "give either --user or --uid/--gid");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<> validate(const Spec& spec) {
-  if (spec.argv.empty()) {
+  if (auto ok = check_container(spec); !ok) {
+    return ok;
+  }
+  // With --image, the image's Entrypoint and Cmd may provide the command.
+  if (spec.argv.empty() && !spec.image) {
     return fail("check command", "", "no command given (usage: strata run [flags] -- CMD [ARGS...])");
   }
-  if (spec.argv.front().empty()) {
+  if (!spec.argv.empty() && spec.argv.front().empty() && !spec.entrypoint) {
     return fail("check command", "", "the command is an empty string");
   }
   if (auto ok = check_sandbox_only(spec); !ok) {

@@ -7,6 +7,7 @@
 
 #include "harness.hpp"
 #include "image/digest.hpp"
+#include "image_fixtures.hpp"
 
 namespace strata::test {
 namespace {
@@ -14,19 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool have_tool(const std::string& name) {
-  return run({"/bin/sh", "-c", "command -v " + name}).exit_code == 0;
-}
-
-// Runs a shell script, failing the test with its output if it fails.
-void sh(const std::string& script) {
-  const Finished f = run({"/bin/sh", "-ec", script});
-  ASSERT_EQ(f.exit_code, 0) << script << "\n" << describe(f);
-}
-
 // One image of three layers (busybox, then two files) as an OCI layout,
 // an OCI archive and a docker-archive, built once for the suite.
-class ImageTest : public ::testing::Test {
+class ImageTest : public ImageStoreTest {
  protected:
   static void SetUpTestSuite() {
     if (!have_tool("umoci") || !have_tool("skopeo") || !fs::exists("/bin/busybox")) {
@@ -57,29 +48,10 @@ class ImageTest : public ::testing::Test {
     }
   }
 
-  Finished image(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/usr/bin/env", "STRATA_HOME=" + home_.path(), strata_bin(), "image"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
-  }
-  json image_json(const std::vector<std::string>& args) {
-    const Finished f = image(args);
-    EXPECT_EQ(f.exit_code, 0) << describe(f);
-    return json::parse(f.out, nullptr, false);
-  }
-  [[nodiscard]] std::size_t blob_count() const {
-    std::size_t n = 0;
-    std::error_code ec;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(home_ / "blobs/sha256", ec)) {
-      ++n;
-    }
-    return n;
-  }
   static std::string input(const std::string& name) { return *images_ / name; }
 
   static inline TempDir* images_ = nullptr;
   static inline bool ready_ = false;
-  TempDir home_;
 };
 
 // One line "strata: image: ...", exit 125.

@@ -140,7 +140,7 @@ TEST_F(ImageUnpack, WhiteoutBecomesOverlayWhiteoutAndOpaqueDirIsMarked) {
   }
 }
 
-TEST_F(ImageUnpack, OpaqueDirUsesTrustedXattrAsRealRoot) {
+TEST_F(ImageUnpack, OpaqueDirGetsBothXattrsAsRealRoot) {
   if (!running_as_real_root()) {
     GTEST_SKIP() << "trusted.* xattrs need real root";
   }
@@ -149,6 +149,7 @@ TEST_F(ImageUnpack, OpaqueDirUsesTrustedXattrAsRealRoot) {
   ASSERT_TRUE(stats) << stats.error().message();
   std::array<char, 4> value{};
   EXPECT_EQ(getxattr((target_ / "d").c_str(), "trusted.overlay.opaque", value.data(), value.size()), 1);
+  EXPECT_EQ(getxattr((target_ / "d").c_str(), "user.overlay.opaque", value.data(), value.size()), 1);
 }
 
 TEST_F(ImageUnpack, DecompressionBombStoppedByRatioCap) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace strata {
 
@@ -60,8 +61,10 @@ Result<> set_capabilities(const ProcessPlan& process) {
 Result<> set_identity(const Plan& plan) {
   const auto uid = static_cast<uid_t>(plan.process.uid);
   const auto gid = static_cast<gid_t>(plan.process.gid);
-  if (!plan.deny_setgroups && ::setgroups(0, nullptr) != 0) {
-    return fail_errno("drop supplementary groups");
+  // The image's supplementary groups for its USER, else none.
+  const std::vector<gid_t> groups(plan.process.groups.begin(), plan.process.groups.end());
+  if (!plan.deny_setgroups && ::setgroups(groups.size(), groups.data()) != 0) {
+    return fail_errno("set supplementary groups");
   }
   // Keep the permitted set across the uid change so the kept capabilities
   // can be set afterwards; set_capabilities() empties it otherwise.

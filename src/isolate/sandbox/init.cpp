@@ -143,8 +143,10 @@ void kill_remaining_children() {
 // pid 1: waits for signals only. SIGCHLD means someone to reap; the others
 // are passed on to the workload. Ends when the workload ends, which takes the
 // whole pid namespace down with it.
-[[noreturn]] void run_init(pid_t workload, SyncChannel& channel, bool own_pid_namespace) {
+[[noreturn]] void run_init(pid_t workload, SyncChannel& channel, bool own_pid_namespace,
+                           const sigset_t& extra) {
   sigset_t waited = ForwardedSignals::forwarded();
+  ::sigorset(&waited, &waited, &extra);
   ::sigaddset(&waited, SIGCHLD);
   for (;;) {
     siginfo_t info{};
@@ -199,9 +201,17 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& 
   if (::setsid() < 0) {
     setup_failed(channel, Error{.step = "start a new session", .err = errno});
   }
+  // SIGCHLD, and a --timeout's first signal when it is not one strata
+  // forwards anyway (an image's StopSignal such as SIGWINCH), are waited for.
   sigset_t chld;
   ::sigemptyset(&chld);
   ::sigaddset(&chld, SIGCHLD);
+  sigset_t extra;
+  ::sigemptyset(&extra);
+  if (const auto stop = plan.resources.stop_signal; stop && *stop != SIGKILL && *stop != SIGSTOP) {
+    ::sigaddset(&extra, *stop);
+  }
+  ::sigorset(&chld, &chld, &extra);
   ::sigprocmask(SIG_BLOCK, &chld, nullptr);
   const bool own_pid_namespace = plan.unshares(Namespace::pid);
   if (!own_pid_namespace) {
@@ -215,7 +225,7 @@ void run_sandbox_child(const Plan& plan, const ExecArgs& args, const ChildPrep& 
   if (workload == 0) {
     run_workload(plan, args, prep, channel, init);
   }
-  run_init(workload, channel, own_pid_namespace);
+  run_init(workload, channel, own_pid_namespace, extra);
 }
 
 }  // namespace strata

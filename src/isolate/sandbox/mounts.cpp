@@ -14,7 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <string>
+#include <vector>
 
 #include "base/unique_fd.hpp"
 
@@ -151,10 +153,21 @@ Result<UniqueFd> new_filesystem(const char* type, const MountStep& step, std::ui
   return mount;
 }
 
+// A host path as the host sees it: resolved beneath /oldroot, so an absolute
+// symlink on the way (/home -> /srv/home) means the host's /srv, not the
+// staging root's.
 Result<UniqueFd> clone_tree(const std::string& source, bool recursive) {
-  const std::string host_path = kOldRoot + source;
-  UniqueFd tree(::open_tree(AT_FDCWD, host_path.c_str(),
-                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0U)));
+  const UniqueFd old_root(::open(kOldRoot, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const std::string relative = source.find_first_not_of('/') == std::string::npos ? "." : source.substr(1);
+  const UniqueFd at(old_root ? openat2(old_root.get(), relative.c_str(), how) : -1);
+  if (!at) {
+    return fail_errno("bind mount source", source);
+  }
+  UniqueFd tree(::open_tree(
+      at.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0U)));
   if (!tree) {
     return fail_errno("bind mount source", source);
   }
@@ -346,13 +359,88 @@ Result<> enter_stage() {
   return {};
 }
 
+// The kernel's own words on a refused fsconfig ("overlayfs: failed to
+// resolve ..."), queued on the filesystem context.
+std::string context_message(int fs) {
+  std::array<char, 512> buffer{};
+  const ssize_t n = ::read(fs, buffer.data(), buffer.size() - 1);
+  return n > 0 ? std::string(buffer.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
+// Layers as lowerdir+ one by one (Linux 6.8: no length limit), else as one
+// colon-separated lowerdir.
+bool set_lowers(int fs, const std::vector<std::string>& lowers) {
+  bool appended = true;
+  for (const auto& lower : lowers) {
+    const std::string path = kOldRoot + lower;
+    if (::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", path.c_str(), 0) != 0) {
+      appended = false;
+      break;
+    }
+  }
+  if (appended) {
+    return true;
+  }
+  std::string joined;
+  for (const auto& lower : lowers) {
+    joined += (joined.empty() ? "" : ":") + (kOldRoot + lower);
+  }
+  return ::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", joined.c_str(), 0) == 0;
+}
+
+// The image's layers under an upper directory, mounted in the sandbox's user
+// namespace, so overlayfs keeps its own metadata in user.overlay.* xattrs.
+// Without a host directory the upper lives on the staging tmpfs, which the
+// overlay keeps alive after the staging root is detached and which ends with
+// the sandbox; a read-only root uses it for the mount points the Plan needs
+// and is made read-only at the end.
+Result<UniqueFd> mount_overlay(const OverlayRoot& overlay) {
+  std::string upper = overlay.upper.empty() ? "/overlay-upper" : kOldRoot + overlay.upper;
+  std::string work = overlay.upper.empty() ? "/overlay-work" : kOldRoot + overlay.work;
+  if (overlay.upper.empty() && (::mkdir(upper.c_str(), 0755) != 0 || ::mkdir(work.c_str(), 0700) != 0)) {
+    return fail_errno("create the overlay's private upper directory");
+  }
+  UniqueFd fs(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fs) {
+    return fail_errno("open filesystem overlay", "/", errno);
+  }
+  const auto set = [&fs](const char* key, const std::string& value) {
+    return ::fsconfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) == 0;
+  };
+  const auto flag = [&fs](const char* key) {
+    return ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, key, nullptr, 0) == 0;
+  };
+  const bool configured = set_lowers(fs.get(), overlay.lowers) && set("upperdir", upper) &&
+                          set("workdir", work) && flag("userxattr") &&
+                          (!overlay.volatile_upper || flag("volatile"));
+  if (!configured || ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    const int err = errno;
+    auto error = fail_errno("mount the image's layers with overlayfs", overlay.lowers.front(), err);
+    if (auto message = context_message(fs.get()); !message.empty()) {
+      error.error().detail = message;
+    }
+    return error;
+  }
+  UniqueFd mount(::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
+  if (!mount) {
+    return fail_errno("mount the image's layers with overlayfs", overlay.lowers.front());
+  }
+  return mount;
+}
+
 Result<UniqueFd> mount_root(const Plan& plan) {
   UniqueFd target(::open(kNewRoot, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!target) {
     return fail_errno("open", kNewRoot);
   }
   Result<> attached;
-  if (plan.rootfs) {
+  if (plan.overlay) {
+    auto mount = mount_overlay(*plan.overlay);
+    if (!mount) {
+      return std::unexpected(mount.error());
+    }
+    attached = attach(mount->get(), target.get(), "/");
+  } else if (plan.rootfs) {
     auto tree = clone_tree(*plan.rootfs, true);
     if (!tree) {
       return std::unexpected(tree.error());

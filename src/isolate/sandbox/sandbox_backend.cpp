@@ -109,6 +109,7 @@ Result<Outcome> SandboxBackend::run(const Plan& plan) {
   auto outcome = supervise(std::move(launched->child), launched->parent_end, launched->signals,
                            {.timeout = plan.resources.timeout,
                             .kill_after = plan.resources.kill_after,
+                            .stop_signal = plan.resources.stop_signal.value_or(SIGTERM),
                             .kill_all = std::move(kill_all),
                             .started = launched->started});
   if (outcome) {

@@ -24,6 +24,8 @@ DEB_PACKAGES += podman runc
 DEB_PACKAGES += libcurl4-openssl-dev docker-registry apache2-utils openssl
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
+# bench/container.sh: the container peers (umoci is in DEB_PACKAGES).
+BENCH_PACKAGES += runc podman
 
 .PHONY: all deps deps-bench build demo test bench fuzz format clean
 
@@ -56,6 +58,7 @@ fuzz: build
 bench: build deps-bench
 	./bench/run.sh $(abspath $(BUILD))/src/strata
 	./bench/probe.sh $(abspath $(BUILD))/src/strata
+	./bench/container.sh $(abspath $(BUILD))/src/strata
 
 format:
 	clang-format-19 -i $$(find src tests -name '*.cpp' -o -name '*.hpp' -o -name '*.c')

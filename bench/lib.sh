@@ -35,19 +35,26 @@ wait_quiet() {
 # order), results in $tmp/NAME.json, the other load during it in $tmp/NAME.load.
 # A session during which other processes used more than SESSION_MAX_OTHER % of
 # the CPUs is run again (SESSION_TRIES in all); the least disturbed one is kept.
+# If $tmp/NAME.prepare exists, its lines are the commands' --prepare commands,
+# one a line in the same order (hyperfine runs each before every run of its command).
 session() { # name runs [shell]: with "shell", hyperfine runs the commands through sh
   local name="$1" runs="$2" shell_mode="${3:-}" note try load best=""
-  local -a cmds=()
+  local -a cmds=() prepare=()
   while IFS=$'\t' read -r _key _label command; do
     cmds+=("$command")
   done <"$tmp/$name.commands"
+  if [[ -f "$tmp/$name.prepare" ]]; then
+    while IFS= read -r command; do
+      prepare+=(--prepare "$command")
+    done <"$tmp/$name.prepare"
+  fi
   for ((try = 1; try <= SESSION_TRIES; try++)); do
     note="$(wait_quiet)"
     say "$note"
     say "$name session (try $try of $SESSION_TRIES): $runs runs of each of ${#cmds[@]} commands"
     python3 "$here/report.py" cpustat >"$tmp/cpu.before"
     times >"$tmp/times.before"
-    hyperfine $([[ "$shell_mode" == shell ]] || echo -N) --style basic --warmup "$WARMUP" --runs "$runs" --export-json "$tmp/try.json" "${cmds[@]}" \
+    hyperfine $([[ "$shell_mode" == shell ]] || echo -N) --style basic --warmup "$WARMUP" --runs "$runs" --export-json "$tmp/try.json" "${prepare[@]}" "${cmds[@]}" \
       </dev/null >&2
     times >"$tmp/times.after"
     python3 "$here/report.py" cpustat >"$tmp/cpu.after"

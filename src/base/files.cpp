@@ -10,24 +10,29 @@
 
 namespace strata {
 
+Result<> write_all(int fd, std::string_view bytes, const std::string& step, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return fail_errno(step, path, n < 0 ? errno : EIO);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
 Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step) {
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) {
     return fail_errno(step, path);  // the user named `path`; the temporary is ours
   }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      ::unlink(temp.c_str());
-      return fail_errno(step, path, err);
-    }
-    done += static_cast<std::size_t>(n);
+  if (auto ok = write_all(fd.get(), text, step, path); !ok) {
+    ::unlink(temp.c_str());
+    return ok;
   }
   if (::fsync(fd.get()) != 0) {
     const int err = errno;

@@ -1,5 +1,6 @@
-// Writing output files so that a reader never sees half of one: into a
-// temporary file beside the target, synced, then renamed over it.
+// Writing files whole: all the bytes of a write, and output files that a
+// reader never sees half of (a temporary file beside the target, synced,
+// then renamed over it).
 #pragma once
 
 #include <string>
@@ -8,6 +9,10 @@
 #include "base/error.hpp"
 
 namespace strata {
+
+// Writes all of `bytes` to `fd`, retrying short writes and EINTR; an error
+// names `step` and `path`.
+Result<> write_all(int fd, std::string_view bytes, const std::string& step, const std::string& path);
 
 // `step` names the flag or action in the error ("write --json-status").
 Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step);

@@ -195,9 +195,18 @@ int run_prune(const ImageFlags& flags) {
     return failed(stats.error());
   }
   if (flags.json) {
-    return print(json{{"blobs", stats->blobs}, {"bytes", stats->bytes}}.dump(2) + "\n");
+    return print(json{{"blobs", stats->blobs},
+                      {"bytes", stats->bytes},
+                      {"layers", stats->layers},
+                      {"busy_layers", stats->busy_layers}}
+                     .dump(2) +
+                 "\n");
   }
-  return print(fmt::format("removed {} blobs, {} bytes\n", stats->blobs, stats->bytes));
+  const std::string busy = stats->busy_layers == 0
+                               ? ""
+                               : fmt::format(" ({} kept: in use by a running container)", stats->busy_layers);
+  return print(fmt::format("removed {} blobs, {} bytes, {} unpacked layers{}\n", stats->blobs, stats->bytes,
+                           stats->layers, busy));
 }
 
 void add_subcommands(CLI::App& command, ImageFlags& flags) {
@@ -228,7 +237,8 @@ void add_subcommands(CLI::App& command, ImageFlags& flags) {
   auto* tag = command.add_subcommand("tag", "Give an image another tag");
   tag->add_option("SRC", flags.src, "A tag, a manifest digest or builtin:NAME")->required();
   tag->add_option("DST", flags.dst, "The new tag")->required();
-  auto* prune = command.add_subcommand("prune", "Delete every blob no tag references");
+  auto* prune = command.add_subcommand(
+      "prune", "Delete every blob and unpacked layer no tag references (layers in use by a run are kept)");
   prune->add_flag("--json", flags.json, "Print what was removed as JSON");
 }
 

@@ -46,16 +46,6 @@ std::string join(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
 }
 
-// `path` (one or more components) below `dir`, never through a symlink or
-// out of `dir`.
-UniqueFd open_beneath(int dir, const std::string& path, std::uint64_t flags) {
-  open_how how{};
-  how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  const std::string relative = path.empty() ? "." : path;
-  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, dir, relative.c_str(), &how, sizeof how)));
-}
-
 // The names in the directory open at `fd` (which stays open), sorted so that
 // the copy does the same thing every time.
 Result<std::vector<std::string>> list_dir(int fd, const std::string& where) {
@@ -555,6 +545,14 @@ Result<FlattenStats> flatten_layers(const std::vector<std::string>& layers, cons
     }
   }
   return stats;
+}
+
+UniqueFd open_beneath(int dir, const std::string& path, std::uint64_t flags) {
+  open_how how{};
+  how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const std::string relative = path.empty() ? "." : path;
+  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, dir, relative.c_str(), &how, sizeof how)));
 }
 
 }  // namespace strata::image

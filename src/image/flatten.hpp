@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 
 namespace strata::image {
 
@@ -74,5 +75,10 @@ Result<FlattenStats> flatten_layers(const std::vector<std::string>& layers, cons
 
 // Whether `st` is an overlay whiteout (a character device 0/0).
 [[nodiscard]] bool is_whiteout(const struct stat& st);
+
+// `path` (one or more components, "" for `dir` itself) below `dir`, never
+// through a symlink or out of `dir`; `flags` are open(2)'s (O_CLOEXEC and
+// O_NOFOLLOW are added).
+UniqueFd open_beneath(int dir, const std::string& path, std::uint64_t flags);
 
 }  // namespace strata::image

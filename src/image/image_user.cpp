@@ -27,14 +27,6 @@ namespace {
 constexpr int kMaxSymlinks = 40;  // as the kernel's path walk
 constexpr std::uint64_t kMaxId = 4294967294ULL;
 
-UniqueFd open_beneath(int dir, const std::string& path, std::uint64_t flags) {
-  open_how how{};
-  how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  const std::string relative = path.empty() ? "." : path;
-  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, dir, relative.c_str(), &how, sizeof how)));
-}
-
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
   for (const auto part : std::views::split(path, '/')) {

@@ -42,20 +42,6 @@ Result<UniqueFd> open_lock(const std::string& path, LockMode mode) {
   return fd;
 }
 
-Result<> write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return fail_errno("write blob", path, n < 0 ? errno : EIO);
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 // Hashes an open file from its start; leaves it at the end.
 Result<Digest> hash_fd(int fd, const std::string& path) {
   Sha256 hash;
@@ -107,7 +93,7 @@ Result<StagedBlob> copy_hashing(const ReadFn& read, int fd, const std::string& p
       out.head += bytes.substr(0, kHeadSize - out.head.size());
     }
     out.size += *n;
-    if (auto ok = write_all(fd, bytes, path); !ok) {
+    if (auto ok = write_all(fd, bytes, "write blob", path); !ok) {
       return std::unexpected(ok.error());
     }
   }

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include "base/files.hpp"
+
 namespace strata::registry {
 
 namespace {
@@ -45,20 +47,6 @@ bool still_at(int fd, const std::string& path) {
   struct stat now = {};
   return ::fstat(fd, &have) == 0 && ::stat(path.c_str(), &now) == 0 && have.st_ino == now.st_ino &&
          have.st_dev == now.st_dev;
-}
-
-Result<> write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return fail_errno("write partial download", path, n < 0 ? errno : EIO);
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
 }
 
 }  // namespace
@@ -162,7 +150,7 @@ Result<> Partial::append(std::string_view bytes) {
     return fail("verify blob", digest_.str(),
                 "the registry sent more than its " + std::to_string(size_) + " bytes");
   }
-  if (auto ok = write_all(fd_.get(), bytes, path_); !ok) {
+  if (auto ok = write_all(fd_.get(), bytes, "write partial download", path_); !ok) {
     return ok;
   }
   hash_.update(bytes);

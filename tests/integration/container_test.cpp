@@ -9,20 +9,12 @@
 #include <filesystem>
 
 #include "harness.hpp"
+#include "image_fixtures.hpp"
 
 namespace strata::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool have_tool(const std::string& name) {
-  return run({"/bin/sh", "-c", "command -v " + name}).exit_code == 0;
-}
-
-void sh(const std::string& script) {
-  const Finished f = run({"/bin/sh", "-ec", script});
-  ASSERT_EQ(f.exit_code, 0) << script << "\n" << describe(f);
-}
 
 // Layer 1: busybox, accounts, /data/{keep,gone}, /dir/old, /dir2/old2 and
 // the chain /a -> b -> c -> /data/keep. Layer 2: /data/gone deleted (a
@@ -228,6 +220,8 @@ TEST_F(Container, PruneKeepsLayersInUseAndRemovesThemAfterwards) {
   ASSERT_EQ(with_home({"image", "rm", "demo"}).exit_code, 0);
   Finished prune = with_home({"image", "prune"});
   EXPECT_EQ(prune.exit_code, 0) << describe(prune);
+  EXPECT_NE(prune.out.find("0 unpacked layers (3 kept: in use by a running container)"), std::string::npos)
+      << prune.out;
   std::size_t layers = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(home_ / "layers/sha256")) {
     ++layers;
@@ -235,8 +229,9 @@ TEST_F(Container, PruneKeepsLayersInUseAndRemovesThemAfterwards) {
   EXPECT_EQ(layers, 3U) << "prune removed layers a container is using";
   running.kill(SIGKILL);
   running.wait();
-  prune = with_home({"image", "prune"});
+  prune = with_home({"image", "prune", "--json"});
   EXPECT_EQ(prune.exit_code, 0) << describe(prune);
+  EXPECT_NE(prune.out.find("\"layers\": 3"), std::string::npos) << prune.out;
   EXPECT_TRUE(fs::is_empty(home_ / "layers/sha256")) << "unreferenced layers survived prune";
 }
 

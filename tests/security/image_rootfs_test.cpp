@@ -23,16 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> listing(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    out.push_back(entry.path().filename());
-  }
-  std::ranges::sort(out);
-  return out;
-}
-
 // dir_/home is the store (STRATA_HOME); dir_/outside a host directory with a
 // secret that no run may touch or show.
 class HostileImage : public testing::Test {

@@ -22,17 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The names in a directory, sorted.
-std::vector<std::string> listing(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    out.push_back(entry.path().filename());
-  }
-  std::ranges::sort(out);
-  return out;
-}
-
 // dir_/root is the rootfs; dir_/outside a host directory beside it, holding
 // a secret, that no run may touch or show.
 class HostileRootfs : public testing::Test {

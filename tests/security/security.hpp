@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -156,6 +157,17 @@ inline void expect_unchanged(const HostState& before, const std::string& context
 }
 
 // The --json-status file of a run, or null when it is missing or not JSON.
+// The names in a directory, sorted (a host directory an attack must leave alone).
+inline std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    out.push_back(entry.path().filename());
+  }
+  std::ranges::sort(out);
+  return out;
+}
+
 inline nlohmann::json read_status(const std::string& path) {
   std::ifstream in(path);
   if (!in) {

@@ -45,6 +45,9 @@ status=$?
 echo
 echo "strata exited with the workload's status: $status"
 echo
+echo "== strata run --image builtin:busybox (a container from the image built into strata) =="
+"$strata" run --image builtin:busybox -- sh -c 'echo "inside: $(cat /proc/version | cut -d" " -f1-3), $(busybox | head -1 | cut -d" " -f1-2), $(ls / | wc -l) entries in /, uid $(id -u)"'
+echo
 echo "== strata probe (this machine, layer by layer; --json for everything) =="
 "$strata" probe
 echo

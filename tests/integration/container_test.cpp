@@ -235,6 +235,24 @@ TEST_F(Container, PruneKeepsLayersInUseAndRemovesThemAfterwards) {
   EXPECT_TRUE(fs::is_empty(home_ / "layers/sha256")) << "unreferenced layers survived prune";
 }
 
+TEST_F(Container, TheSandboxPolicyAppliesToContainers) {
+  // seccomp, no_new_privs, no capabilities, a new pid namespace with init,
+  // masked /proc paths (timer_list) and the cgroup limits: the same as for any sandbox.
+  const std::string status = home_ / "status.json";
+  const Finished f = with_home(
+      {"run", "--image", "builtin:busybox", "--pids", "16", "--json-status", status, "--", "sh", "-c",
+       "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status; echo pid1=$(cat "
+       "/proc/1/comm); wc -c < /proc/timer_list; "
+       "for i in $(seq 40); do sleep 2 & done 2>/dev/null; kill $(jobs -p); exit 0"});
+  EXPECT_NE(f.out.find("Seccomp:\t2"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("NoNewPrivs:\t1"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("CapEff:\t0000000000000000"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("pid1=strata"), std::string::npos) << "strata's init is pid 1: " << f.out;
+  EXPECT_NE(f.out.find("\n0\n"), std::string::npos) << "/proc/timer_list is not masked: " << f.out;
+  const auto json = read_file(status).value_or("");
+  EXPECT_NE(json.find("\"reason\": \"pids-limit\""), std::string::npos) << json;
+}
+
 TEST_F(Container, StoreAndBindSourceReachedThroughSymlinks) {
   // An absolute symlink on the way to the store or to a bind source is the
   // host's: it must not be resolved against the sandbox's staging root.

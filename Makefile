@@ -22,6 +22,8 @@ DEB_PACKAGES += podman runc
 # `strata image pull` (issue 5): libcurl for the strata-pull helper; its tests
 # run a real registry, htpasswd for its basic auth, openssl for a token server's key.
 DEB_PACKAGES += libcurl4-openssl-dev docker-registry apache2-utils openssl
+# `strata analyze` (issue 6) reads ELF files with elfutils' libelf (static libelf.a).
+DEB_PACKAGES += libelf-dev
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 # bench/container.sh: the container peers (umoci is in DEB_PACKAGES).

@@ -21,6 +21,9 @@ constexpr std::array kVerbs{
          strata::cli::attach_diff},
     Verb{"image", "Manage the image store: import, pull, ls, inspect, rm, tag, prune",
          strata::cli::attach_image},
+    Verb{"analyze",
+         "What binaries and scripts need: libraries (resolved like ld.so), symbol versions, ISA, kernel",
+         strata::cli::attach_analyze},
 };
 
 }  // namespace

@@ -26,5 +26,6 @@ Runner attach_run(CLI::App& command);
 Runner attach_probe(CLI::App& command);
 Runner attach_diff(CLI::App& command);
 Runner attach_image(CLI::App& command);
+Runner attach_analyze(CLI::App& command);
 
 }  // namespace strata::cli

@@ -65,7 +65,7 @@ std::string elf_text(const FileReport& file) {
   for (const VersionNeed& need : elf.version_needs) {
     std::vector<std::string> max;
     for (const auto& [family, number] : max_versions(need.versions)) {
-      max.push_back(family + "_" + number);
+      max.push_back(fmt::format("{}_{}", family, number));
     }
     out += fmt::format("  versions from {}: {} (max {})\n", need.file, fmt::join(need.versions, " "),
                        max.empty() ? "none" : fmt::format("{}", fmt::join(max, " ")));

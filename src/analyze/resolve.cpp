@@ -174,7 +174,7 @@ bool Resolver::try_dir(Search& search, const std::string& dir, const std::string
   if (search.requester.machine == EM_X86_64) {
     for (int level = std::min(options_.cpu_level, 4); level >= 2; --level) {
       const std::string hwcaps = fmt::format("x86-64-v{}", level);
-      if (try_file(search, base + "glibc-hwcaps/" + hwcaps + "/" + search.name)) {
+      if (try_file(search, fmt::format("{}glibc-hwcaps/{}/{}", base, hwcaps, search.name))) {
         search.dep.hwcaps = hwcaps;
         return true;
       }
@@ -188,12 +188,12 @@ bool Resolver::try_path_list(Search& search, const std::vector<std::string>& ent
   for (const std::string& entry : entries) {
     std::string dir = expand_entry(entry, origin, search.requester);
     if (!dir.starts_with('/')) {
-      dir = options_.cwd + "/" + dir;
+      dir = fmt::format("{}/{}", options_.cwd, dir);
     }
     search.via = via;
     search.entry = entry;
     const std::string shown =
-        dir == entry ? label + " " + dir : fmt::format("{} {} -> {}", label, entry, dir);
+        dir == entry ? fmt::format("{} {}", label, dir) : fmt::format("{} {} -> {}", label, entry, dir);
     if (try_dir(search, dir, shown)) {
       return true;
     }

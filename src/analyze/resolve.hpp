@@ -77,8 +77,8 @@ class Resolver {
   Dependency resolve_one(const Closure& closure, std::size_t requester, const std::string& name);
   bool try_file(Search& search, const std::string& path) const;
   bool try_dir(Search& search, const std::string& dir, const std::string& label) const;
-  bool try_path_list(Search& search, const std::vector<std::string>& dirs, const std::string& label, Via via,
-                     const std::string& origin) const;
+  bool try_path_list(Search& search, const std::vector<std::string>& entries, const std::string& label,
+                     Via via, const std::string& origin) const;
   bool try_cache(Search& search) const;
   [[nodiscard]] std::optional<std::size_t> already_loaded(const Closure& closure, const std::string& name,
                                                           const std::string& path) const;

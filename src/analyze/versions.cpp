@@ -43,7 +43,7 @@ VersionMax max_versions(const std::vector<std::string>& names) {
 
 void merge_max(VersionMax& into, const VersionMax& from) {
   for (const auto& [family, number] : from) {
-    raise_max(into, family + "_" + number);
+    raise_max(into, std::string(family).append("_").append(number));
   }
 }
 

@@ -107,7 +107,7 @@ Runner attach_analyze(CLI::App& command) {
   command.footer(
       "Exit status: 0 when every needed library and interpreter was found, 1 when something is NOT FOUND\n"
       "(unmet needs), 2 when an input is unusable (unreadable, corrupt ELF, neither ELF nor script).");
-  return [flags](std::vector<std::string> /*trailing*/) {
+  return [flags](const std::vector<std::string>& /*trailing*/) {
     return run_analyze(*flags);
   };
 }

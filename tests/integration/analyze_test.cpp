@@ -96,6 +96,7 @@ TEST(Analyze, UsrBinNeverCrashes) {
 TEST(Analyze, WalkGoesOnPastUnusableFiles) {
   TempDir dir;
   ASSERT_TRUE(cc(dir, "tree/a/app", "int main(void) { return 0; }", ""));
+  std::filesystem::create_directories(dir / "tree/b");
   write_file(dir / "tree/b/script", "#!/bin/sh\necho hi\n");
   write_file(dir / "tree/b/data.txt", "plain text\n");
   ASSERT_EQ(::symlink("/nonexistent/target", (dir / "tree/a/dangling").c_str()), 0);

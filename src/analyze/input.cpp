@@ -50,7 +50,7 @@ Result<InputFile> read_input(const probe::Root& root, const std::string& prefix,
   if (!fd.valid()) {
     return fail_errno("open", path);
   }
-  struct stat st{};
+  struct stat st = {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail_errno("stat", path);
   }

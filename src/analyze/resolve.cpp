@@ -28,19 +28,6 @@ std::vector<std::string> builtin_dirs(const probe::Root& root) {
   return {"/lib", "/usr/lib"};
 }
 
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t colon = std::min(list.find(':', start), list.size());
-    if (colon > start) {
-      out.push_back(list.substr(start, colon - start));
-    }
-    start = colon + 1;
-  }
-  return out;
-}
-
 void replace_token(std::string& text, std::string_view token, const std::string& value) {
   for (const std::string& form : {"${" + std::string(token) + "}", "$" + std::string(token)}) {
     for (auto at = text.find(form); at != std::string::npos; at = text.find(form, at + value.size())) {
@@ -68,6 +55,19 @@ int hwcaps_level(std::string_view name) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t colon = std::min(list.find(':', start), list.size());
+    if (colon > start) {
+      out.push_back(list.substr(start, colon - start));
+    }
+    start = colon + 1;
+  }
+  return out;
+}
 
 std::string via_name(Via via) {
   switch (via) {

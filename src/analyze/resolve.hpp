@@ -93,6 +93,10 @@ class Resolver {
   mutable std::map<std::string, Result<std::shared_ptr<const ElfInfo>>, std::less<>> loaded_;
 };
 
+// "a::b:" -> {"a", "b"}: a colon-separated search list, empty entries dropped
+// (RPATH, RUNPATH, LD_LIBRARY_PATH, --library-path).
+[[nodiscard]] std::vector<std::string> split_list(const std::string& list);
+
 // "$ORIGIN/../lib:/opt/x" -> its entries with $ORIGIN, $LIB and $PLATFORM
 // (also as ${...}) replaced; empty entries are dropped.
 [[nodiscard]] std::vector<std::string> expand_path_list(const std::string& list, const std::string& origin,

@@ -18,35 +18,12 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
-// The names in directory `path` (sorted), or the reason it cannot be read.
-Result<std::vector<std::string>> list_dir(const probe::Root& root, const std::string& path) {
-  UniqueFd fd = root.open_at(path, O_DIRECTORY);
-  if (!fd.valid()) {
-    return fail_errno("open directory", path);
-  }
-  DIR* dir = ::fdopendir(fd.get());
-  if (dir == nullptr) {
-    return fail_errno("open directory", path);
-  }
-  (void)fd.release();
-  std::vector<std::string> names;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") {
-      names.emplace_back(name);
-    }
-  }
-  ::closedir(dir);
-  std::ranges::sort(names);
-  return names;
-}
-
 void walk_dir(const probe::Root& root, const std::string& path, int depth, WalkResult& out) {
   if (depth > kMaxDepth) {
     out.errors.push_back(fail("walk", path, "deeper than 64 directories").error());
     return;
   }
-  auto names = list_dir(root, path);
+  auto names = root.read_dir(path);
   if (!names) {
     out.errors.push_back(names.error());
     return;
@@ -54,7 +31,7 @@ void walk_dir(const probe::Root& root, const std::string& path, int depth, WalkR
   for (const std::string& name : *names) {
     const std::string child = join(path, name);
     const UniqueFd fd = root.open_at(child, O_PATH | O_NOFOLLOW);
-    struct stat st{};
+    struct stat st = {};
     const bool stat_ok = fd.valid() && ::fstat(fd.get(), &st) == 0;
     if (stat_ok && S_ISDIR(st.st_mode)) {
       walk_dir(root, child, depth + 1, out);

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "analyze/render.hpp"
+#include "analyze/resolve.hpp"
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "cli/verbs.hpp"
@@ -25,27 +26,14 @@ struct AnalyzeFlags {
   std::optional<int> cpu_level;
 };
 
-std::vector<std::string> split_colons(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t colon = std::min(list.find(':', start), list.size());
-    if (colon > start) {
-      out.push_back(list.substr(start, colon - start));
-    }
-    start = colon + 1;
-  }
-  return out;
-}
-
 // ld.so's LD_LIBRARY_PATH is the caller's environment; for another tree
 // only --library-path makes sense.
 analyze::ResolveOptions resolve_options(const AnalyzeFlags& flags, bool live, const std::string& cwd) {
   analyze::ResolveOptions options{.library_path = {}, .cpu_level = 0, .cwd = cwd};
   if (flags.library_path) {
-    options.library_path = split_colons(*flags.library_path);
+    options.library_path = analyze::split_list(*flags.library_path);
   } else if (const char* env = std::getenv("LD_LIBRARY_PATH"); live && env != nullptr) {
-    options.library_path = split_colons(env);
+    options.library_path = analyze::split_list(env);
   }
   if (flags.cpu_level) {
     options.cpu_level = *flags.cpu_level;

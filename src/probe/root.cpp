@@ -71,15 +71,17 @@ std::optional<std::string> Root::read(std::string_view path, std::size_t limit) 
 }
 
 std::vector<std::string> Root::list(std::string_view path) const {
-  std::vector<std::string> names;
+  return read_dir(path).value_or(std::vector<std::string>{});
+}
+
+Result<std::vector<std::string>> Root::read_dir(std::string_view path) const {
   UniqueFd fd = open_at(path, O_DIRECTORY);
-  if (!fd) {
-    return names;
-  }
-  DIR* dir = ::fdopendir(fd.release());
+  DIR* dir = fd ? ::fdopendir(fd.get()) : nullptr;
   if (dir == nullptr) {
-    return names;
+    return fail_errno("open directory", std::string(path));
   }
+  (void)fd.release();  // the DIR owns it now
+  std::vector<std::string> names;
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name = entry->d_name;
     if (name != "." && name != "..") {

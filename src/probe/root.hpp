@@ -33,6 +33,8 @@ class Root {
   [[nodiscard]] std::optional<std::string> read(std::string_view path, std::size_t limit = kReadLimit) const;
   // The names in directory `path`, sorted; empty when it is absent.
   [[nodiscard]] std::vector<std::string> list(std::string_view path) const;
+  // The same, or why the directory cannot be read (for callers that report it).
+  [[nodiscard]] Result<std::vector<std::string>> read_dir(std::string_view path) const;
   // The target of symlink `path`, nullopt when it is not one.
   [[nodiscard]] std::optional<std::string> read_link(std::string_view path) const;
   [[nodiscard]] bool exists(std::string_view path) const;

@@ -127,17 +127,7 @@ TEST_F(HostileImage, RenameExchangeRaceOnASharedVolumeShowsNoHostFile) {
   ASSERT_EQ(::symlink((dir_ / "outside").c_str(), (vol / "b").c_str()), 0);
   const TempDir src;
   write_file(src / "bound", "bound\n");
-  const std::string a = vol / "a";
-  const std::string b = vol / "b";
-  std::atomic<bool> stop{false};
-  std::atomic<long> swaps{0};
-  std::thread racer([&] {
-    while (!stop.load()) {
-      if (::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) {
-        swaps.fetch_add(1);
-      }
-    }
-  });
+  const ExchangeRacer racer(vol / "a", vol / "b");
   int runs = 0;
   int secrets = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
@@ -149,10 +139,8 @@ TEST_F(HostileImage, RenameExchangeRaceOnASharedVolumeShowsNoHostFile) {
       ++secrets;
     }
   }
-  stop = true;
-  racer.join();
   EXPECT_EQ(secrets, 0) << "of " << runs << " runs";
-  EXPECT_GT(swaps.load(), 0);
+  EXPECT_GT(racer.swaps(), 0);
   EXPECT_GE(runs, 100) << "too few runs to mean anything";
   RecordProperty("runs", runs);
 }

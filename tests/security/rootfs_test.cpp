@@ -150,17 +150,7 @@ TEST_F(HostileRootfs, RenameExchangeRaceShowsNoHostFile) {
   symlink(dir_ / "outside", "vol/b");
   const TempDir src;
   write_file(src / "bound", "bound\n");
-  const std::string a = dir_ / "root/vol/a";
-  const std::string b = dir_ / "root/vol/b";
-  std::atomic<bool> stop{false};
-  std::atomic<long> swaps{0};
-  std::thread racer([&] {
-    while (!stop.load()) {
-      if (::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) {
-        swaps.fetch_add(1);
-      }
-    }
-  });
+  const ExchangeRacer racer(dir_ / "root/vol/a", dir_ / "root/vol/b");
   int runs = 0;
   int secrets = 0;
   int started = 0;
@@ -176,10 +166,8 @@ TEST_F(HostileRootfs, RenameExchangeRaceShowsNoHostFile) {
       ++started;
     }
   }
-  stop = true;
-  racer.join();
   EXPECT_EQ(secrets, 0) << "of " << runs << " runs";
-  EXPECT_GT(swaps.load(), 0);
+  EXPECT_GT(racer.swaps(), 0);
   EXPECT_GE(runs, 100) << "too few runs to mean anything";
   RecordProperty("runs", runs);
   RecordProperty("started", started);

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -157,6 +162,35 @@ inline void expect_unchanged(const HostState& before, const std::string& context
 }
 
 // The --json-status file of a run, or null when it is missing or not JSON.
+// Swaps `a` and `b` with renameat2(RENAME_EXCHANGE) on a thread, as fast as
+// it can, for as long as it lives (CVE-2021-30465-style races).
+class ExchangeRacer {
+ public:
+  ExchangeRacer(std::string a, std::string b)
+      : a_(std::move(a)), b_(std::move(b)), thread_([this] { race(); }) {}
+  ExchangeRacer(const ExchangeRacer&) = delete;
+  ExchangeRacer& operator=(const ExchangeRacer&) = delete;
+  ~ExchangeRacer() {
+    stop_ = true;
+    thread_.join();
+  }
+  [[nodiscard]] long swaps() const { return swaps_.load(); }
+
+ private:
+  void race() {
+    while (!stop_.load()) {
+      if (::syscall(SYS_renameat2, AT_FDCWD, a_.c_str(), AT_FDCWD, b_.c_str(), RENAME_EXCHANGE) == 0) {
+        swaps_.fetch_add(1);
+      }
+    }
+  }
+  std::string a_;
+  std::string b_;
+  std::atomic<bool> stop_{false};
+  std::atomic<long> swaps_{0};
+  std::thread thread_;
+};
+
 // The names in a directory, sorted (a host directory an attack must leave alone).
 inline std::vector<std::string> listing(const std::string& dir) {
   std::vector<std::string> out;

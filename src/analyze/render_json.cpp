@@ -78,6 +78,8 @@ json file_json(const FileReport& file) {
   return out;
 }
 
+}  // namespace
+
 json needs_json(const Report& report) {
   VersionMax versions;
   int level = 0;
@@ -85,6 +87,8 @@ json needs_json(const Report& report) {
   std::set<std::string> libraries;
   std::set<std::string> missing;
   std::set<std::string> interpreters;
+  std::set<std::string> machines;
+  json hwcaps = json::object();
   for (const FileReport& file : report.files) {
     if (file.shebang) {
       interpreters.insert(file.shebang->interpreter);
@@ -95,11 +99,15 @@ json needs_json(const Report& report) {
     if (file.min_kernel && (!kernel || file.min_kernel->version > kernel->version)) {
       kernel = file.min_kernel;
     }
+    machines.insert(machine_name(file.elf->machine));
     if (file.elf->interpreter) {
       interpreters.insert(*file.elf->interpreter);
     }
     for (const Dependency& dep : file.closure.dependencies) {
       (dep.via == Via::not_found ? missing : libraries).insert(dep.name);
+      if (!dep.hwcaps.empty()) {
+        hwcaps[dep.name] = dep.hwcaps;
+      }
     }
   }
   const auto glibc = versions.find("GLIBC");
@@ -107,12 +115,12 @@ json needs_json(const Report& report) {
           {"symbol_versions", versions},
           {"isa_level", level > 0 ? json(level_name(level)) : json(nullptr)},
           {"min_kernel", kernel ? json(kernel_string(kernel->version)) : json(nullptr)},
+          {"machines", machines},
           {"interpreters", interpreters},
           {"libraries", libraries},
+          {"hwcaps", hwcaps},
           {"missing", missing}};
 }
-
-}  // namespace
 
 json to_json(const Report& report, const std::string& generator) {
   json files = json::array();

@@ -24,6 +24,9 @@ constexpr std::array kVerbs{
     Verb{"analyze",
          "What binaries and scripts need: libraries (resolved like ld.so), symbol versions, ISA, kernel",
          strata::cli::attach_analyze},
+    Verb{"check",
+         "Check what a program needs against a target and name the lowest layer that must be identical",
+         strata::cli::attach_check},
 };
 
 }  // namespace

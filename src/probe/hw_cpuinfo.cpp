@@ -166,6 +166,13 @@ IsaLevel x86_isa_level(const FlagSet& flags) {
   return out;
 }
 
+std::span<const std::string_view> x86_isa_level_flags(int level) {
+  if (level < 1 || level > static_cast<int>(kLevels.size())) {
+    return {};
+  }
+  return kLevels.at(static_cast<std::size_t>(level - 1));
+}
+
 std::string isa_level_name(int level) {
   return "x86-64-v" + std::to_string(level);
 }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,10 @@ struct IsaLevel {
 };
 
 [[nodiscard]] IsaLevel x86_isa_level(const FlagSet& flags);
+
+// The flags /proc/cpuinfo shows for the features x86-64 psABI level `level`
+// (1..4) adds to the level below; empty for any other number.
+[[nodiscard]] std::span<const std::string_view> x86_isa_level_flags(int level);
 
 // "x86-64-v3" for 3.
 [[nodiscard]] std::string isa_level_name(int level);

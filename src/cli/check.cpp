@@ -1,0 +1,127 @@
+// strata check NEEDS [--target MANIFEST|live|DIR] [--json]: a needs document
+// (strata analyze --json, strata trace --out) against a probe manifest, or
+// this machine probed live -> Report -> text or strata.check/v1.
+// Exit status: 0 when the target meets every need, 1 when something is
+// unmet, 2 when an input is unusable.
+#include "check/check.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "base/files.hpp"
+#include "base/log.hpp"
+#include "base/version.hpp"
+#include "cli/verbs.hpp"
+#include "probe/probe.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+constexpr int kExitUnmet = 1;
+constexpr int kExitBadInput = 2;
+constexpr std::size_t kInputLimit = std::size_t{256} << 20;
+
+struct CheckFlags {
+  std::string needs;
+  std::string target;  // empty or "live": this machine
+  bool json = false;
+};
+
+probe::Manifest probe_root(const probe::Root& root) {
+  std::error_code ec;
+  const std::string cwd = root.is_live() ? std::filesystem::current_path(ec).string() : "/";
+  probe::Manifest manifest = probe::probe(root, probe::ProbeOptions{.layers = {}, .cwd = cwd});
+  manifest.generator = std::string(kVersion);
+  return manifest;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st = {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The target: this machine, a tree probed as --root, or a manifest file.
+Result<probe::Manifest> load_target(const std::string& target) {
+  if (target.empty() || target == "live") {
+    return probe_root(probe::Root::live());
+  }
+  if (is_directory(target)) {
+    auto root = probe::Root::open(target);
+    if (!root) {
+      return std::unexpected(root.error());
+    }
+    return probe_root(*root);
+  }
+  auto text = read_small_file(target, kInputLimit, "read manifest");
+  if (!text) {
+    return std::unexpected(text.error());
+  }
+  auto manifest = probe::manifest_from_json(*text, target);
+  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
+    manifest.error().detail += "; that is a needs document: pass it as the first argument, not --target";
+  }
+  return manifest;
+}
+
+Result<check::Needs> load_needs(const std::string& path) {
+  auto text = read_small_file(path, kInputLimit, "read needs");
+  if (!text) {
+    return std::unexpected(text.error());
+  }
+  return check::needs_from_json(*text, path);
+}
+
+int run_check(const CheckFlags& flags) {
+  auto needs = load_needs(flags.needs);
+  if (!needs) {
+    log::error("check", needs.error());
+    return kExitBadInput;
+  }
+  auto target = load_target(flags.target);
+  if (!target) {
+    log::error("check", target.error());
+    return kExitBadInput;
+  }
+  check::Report report = check::check(*needs, *target);
+  report.target_live = flags.target.empty() || flags.target == "live";
+  report.target = report.target_live ? "live" : flags.target;
+  const std::string text = flags.json ? check::to_json(report).dump(2) + "\n"
+                                      : check::to_text(report, ::isatty(STDOUT_FILENO) == 1);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    return kExitBadInput;
+  }
+  return report.satisfied() ? 0 : kExitUnmet;
+}
+
+}  // namespace
+
+Runner attach_check(CLI::App& command) {
+  auto flags = std::make_shared<CheckFlags>();
+  command
+      .add_option("needs", flags->needs,
+                  "A strata.needs/v1 document (strata analyze --json, strata trace --out)")
+      ->required()
+      ->type_name("NEEDS.json");
+  command
+      .add_option(
+          "--target", flags->target,
+          "The target: a manifest (strata probe --json), a directory to probe as a root tree, or 'live' "
+          "(default: this machine, probed now)")
+      ->type_name("MANIFEST");
+  command.add_flag("--json", flags->json, "Write the report as JSON (schema strata.check/v1, docs/check.md)");
+  command.footer(
+      "Exit status: 0 when the target meets every need, 1 when something is unmet, 2 on unusable input.");
+  return [flags](const std::vector<std::string>& trailing) {
+    if (!trailing.empty()) {
+      log::line("check: takes no command (found words after --)");
+      return kExitBadInput;
+    }
+    return run_check(*flags);
+  };
+}
+
+}  // namespace strata::cli

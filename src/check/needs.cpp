@@ -185,6 +185,8 @@ Result<json> parse(std::string_view text, const std::string& origin) {
                   fmt::format("truncated JSON (ends after {} bytes)", text.size()));
     }
     return fail(std::string(kStep), origin, fmt::format("not JSON ({})", json_error_text(e.what())));
+  } catch (const json::exception& e) {  // a number too large for a double ("1E640")
+    return fail(std::string(kStep), origin, fmt::format("not JSON ({})", json_error_text(e.what())));
   }
 }
 

@@ -89,8 +89,9 @@ int run_check(const CheckFlags& flags) {
   check::Report report = check::check(*needs, *target);
   report.target_live = flags.target.empty() || flags.target == "live";
   report.target = report.target_live ? "live" : flags.target;
-  const std::string text = flags.json ? check::to_json(report).dump(2) + "\n"
-                                      : check::to_text(report, ::isatty(STDOUT_FILENO) == 1);
+  const std::string text =
+      flags.json ? check::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
+                 : check::to_text(report, ::isatty(STDOUT_FILENO) == 1);
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
     return kExitBadInput;
   }

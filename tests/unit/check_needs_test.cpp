@@ -94,6 +94,9 @@ TEST(CheckNeedsReader, RefusesBrokenJson) {
   const std::string garbage = refusal("glibc = 2.34\n");
   EXPECT_TRUE(garbage.starts_with("read needs 'app.needs.json': not JSON (parse error at line 1")) << garbage;
   EXPECT_EQ(refusal(""), "read needs 'app.needs.json': empty file (not JSON)");
+  // nlohmann throws out_of_range, not parse_error, for a number beyond a double (found by needs_fuzz).
+  const std::string huge = refusal(doc(R"({"x": 1E640})"));
+  EXPECT_TRUE(huge.starts_with("read needs 'app.needs.json': not JSON (number overflow")) << huge;
   EXPECT_EQ(refusal("[1, 2]"),
             "read needs 'app.needs.json': not a strata needs document (top level is not an object)");
 }

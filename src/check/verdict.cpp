@@ -78,7 +78,7 @@ void language_verdict(const Needs& needs, const Report& report, Verdict& v) {
   std::vector<std::string> run = needs.command;
   if (!pip.empty()) {
     v.steps.push_back("python3 -m venv ENV && ENV/bin/pip install " + join(pip, " "));
-    const bool python = !run.empty() && run.front().find("python") != std::string::npos;
+    const bool python = !run.empty() && run.front().substr(run.front().rfind('/') + 1).starts_with("python");
     if (python || run.empty()) {
       if (python) {
         run.erase(run.begin());

@@ -325,6 +325,20 @@ TEST(CheckVerdict, TheLowestLayerWins) {
                                       "strata run -- ENV/bin/python app.py"}));
 }
 
+TEST(CheckVerdict, LanguageStepsFollowTheCommand) {
+  Needs n = needs();
+  n.python_packages = {{"examplepkg", "1.0"}};
+  n.command = {"/usr/bin/python3", "-m", "app"};
+  EXPECT_EQ(check(n, machine()).verdict.steps.back(), "strata run -- ENV/bin/python -m app");
+  n.command = {"./serve", "--port", "80"};
+  EXPECT_EQ(check(n, machine()).verdict.steps.back(),
+            "strata run -- env PATH=\"$PWD/ENV/bin:$PATH\" ./serve --port 80");
+  n.python_packages.clear();
+  n.node_packages = {{"left-pad", "1.2.0"}, {"express", std::nullopt}};
+  EXPECT_EQ(check(n, machine()).verdict.steps, (std::vector<std::string>{"npm install express left-pad@1.2.0",
+                                                                         "strata run -- ./serve --port 80"}));
+}
+
 TEST(CheckVerdict, JsonReport) {
   const Report r = check(everything(), machine());
   const auto j = to_json(r);

@@ -24,6 +24,9 @@ constexpr std::array kVerbs{
     Verb{"analyze",
          "What binaries and scripts need: libraries (resolved like ld.so), symbol versions, ISA, kernel",
          strata::cli::attach_analyze},
+    Verb{"trace",
+         "Run a command and record what it needs: system calls, files, dlopen, kernel features, packages",
+         strata::cli::attach_trace},
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "trace/filter.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 
 namespace strata::trace {
 
@@ -53,11 +55,14 @@ constexpr auto kBaseline = std::to_array<std::string_view>({
 });
 static_assert(std::ranges::is_sorted(kBaseline) && std::ranges::adjacent_find(kBaseline) == kBaseline.end());
 
-// Allowed without a stop unless an argument says otherwise: mmap unless it
-// maps executable pages (a library being loaded), clone unless it creates
-// namespaces. CLONE_NEWTIME is left out: in clone(2) its bit is part of the
-// exit signal.
-constexpr auto kConditional = std::to_array<std::string_view>({"clone", "mmap"});
+// Allowed without a stop when an argument says so: mmap unless it maps
+// executable pages (a library being loaded), clone unless it creates
+// namespaces, open and openat of a directory (O_DIRECTORY: a listing, as
+// find, ls and Python's import path scanning do by the thousand; the files
+// that matter in it are opened themselves). CLONE_NEWTIME is left out: in
+// clone(2) its bit is part of the exit signal. openat2 takes its flags in
+// memory, where the filter cannot look: it always stops.
+constexpr auto kConditional = std::to_array<std::string_view>({"clone", "mmap", "open", "openat"});
 constexpr std::uint64_t kNamespaceFlags =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
@@ -80,6 +85,13 @@ Result<> allow(scmp_filter_ctx ctx, std::string_view name, const scmp_arg_cmp* c
 Result<> add_baseline(scmp_filter_ctx ctx) {
   for (const std::string_view name : kBaseline) {
     if (auto ok = allow(ctx, name); !ok) {
+      return ok;
+    }
+  }
+  for (const auto& [name, arg] : {std::pair<std::string_view, unsigned>{"open", 1}, {"openat", 2}}) {
+    const scmp_arg_cmp directory{
+        .arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = O_DIRECTORY, .datum_b = O_DIRECTORY};
+    if (auto ok = allow(ctx, name, &directory); !ok) {
       return ok;
     }
   }

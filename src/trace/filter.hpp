@@ -19,9 +19,9 @@ enum class TraceMode {
   all_syscalls  // stop on every call: exact counts of all, strace's cost
 };
 
-// The calls never stopped on in TraceMode::baseline, sorted. Also mmap
-// without PROT_EXEC and clone without CLONE_NEW* flags (argument checks in
-// the filter), listed in kConditional.
+// The calls never stopped on in TraceMode::baseline, sorted; and those not
+// stopped on for some arguments (conditional_syscalls: mmap without
+// PROT_EXEC, clone without CLONE_NEW* flags, open/openat with O_DIRECTORY).
 [[nodiscard]] std::span<const std::string_view> baseline_syscalls();
 [[nodiscard]] std::span<const std::string_view> conditional_syscalls();
 

@@ -208,10 +208,12 @@ json trace_json(const TraceLog& log, const TraceContext& context, json libraries
           {"stops", log.stops},
           {"syscalls", syscalls_json(log)},
           {"baseline", baseline},
-          {"baseline_conditional",
-           context.mode == TraceMode::baseline
-               ? json{{"mmap", "without PROT_EXEC"}, {"clone", "without CLONE_NEW* flags"}}
-               : json::object()},
+          {"baseline_conditional", context.mode == TraceMode::baseline
+                                       ? json{{"mmap", "without PROT_EXEC"},
+                                              {"clone", "without CLONE_NEW* flags"},
+                                              {"open", "with O_DIRECTORY"},
+                                              {"openat", "with O_DIRECTORY"}}
+                                       : json::object()},
           {"files", files_json(context, log)},
           {"executed", executed},
           {"libraries", std::move(libraries)},

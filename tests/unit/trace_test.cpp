@@ -1,6 +1,7 @@
 // strata trace's pure parts: the tracing filter (run by the BPF interpreter),
 // the syscall table, path classification, package attribution helpers and
 // the seccomp profile writer.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -55,6 +56,19 @@ TEST_F(TraceFilter, MmapStopsOnlyForExecutableMappings) {
             SCMP_ACT_ALLOW);
   EXPECT_EQ(verdict(*program, SYS_mmap, {0, 4096, PROT_READ, MAP_PRIVATE, 3}), SCMP_ACT_ALLOW);
   EXPECT_EQ(verdict(*program, SYS_mmap, {0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, 3}), SCMP_ACT_TRACE(0));
+}
+
+TEST_F(TraceFilter, DirectoryOpensDoNotStop) {
+  auto program = compile_trace_filter(TraceMode::baseline);
+  ASSERT_TRUE(program) << program.error().message();
+  EXPECT_EQ(verdict(*program, SYS_openat, {static_cast<std::uint64_t>(AT_FDCWD), 0, O_RDONLY | O_DIRECTORY}),
+            SCMP_ACT_ALLOW);
+  EXPECT_EQ(verdict(*program, SYS_openat, {static_cast<std::uint64_t>(AT_FDCWD), 0, O_RDONLY}),
+            SCMP_ACT_TRACE(0));
+  EXPECT_EQ(verdict(*program, SYS_openat, {static_cast<std::uint64_t>(AT_FDCWD), 0, O_WRONLY | O_CREAT}),
+            SCMP_ACT_TRACE(0));
+  EXPECT_EQ(verdict(*program, SYS_open, {0, O_RDONLY | O_DIRECTORY}), SCMP_ACT_ALLOW);
+  EXPECT_EQ(verdict(*program, SYS_open, {0, O_RDONLY}), SCMP_ACT_TRACE(0));
 }
 
 TEST_F(TraceFilter, CloneStopsOnlyForNamespaces) {

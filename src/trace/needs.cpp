@@ -74,19 +74,19 @@ json libraries_json(const probe::Root& root, const TraceContext& context, const 
   }
   const analyze::Report libs = analyze_paths(root, context, paths);
   json out = json::array();
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    const std::string host = host_path(context, paths[i]);
+  for (const std::string& path : paths) {
+    const std::string host = host_path(context, path);
     const auto it = std::ranges::find(libs.files, host, &analyze::FileReport::path);
     const bool elf = it != libs.files.end() && it->elf;
     const std::string soname = elf ? it->elf->soname : "";
-    const std::string name = soname.empty() ? std::filesystem::path(paths[i]).filename().string() : soname;
+    const std::string name = soname.empty() ? std::filesystem::path(path).filename().string() : soname;
     const bool dlopen =
         elf && !closure.paths.contains(canonical(root, host)) && !closure.names.contains(name);
     if (dlopen) {
       dlopened.insert(name);
     }
     out.push_back(
-        {{"path", paths[i]}, {"soname", soname.empty() ? json(nullptr) : json(soname)}, {"dlopen", dlopen}});
+        {{"path", path}, {"soname", soname.empty() ? json(nullptr) : json(soname)}, {"dlopen", dlopen}});
   }
   return out;
 }

@@ -70,7 +70,8 @@ const PackageIndex::Site& PackageIndex::site(const std::string& dir) {
       continue;
     }
     const PackageVersion owner{.name = dist->name, .version = dist->version};
-    for (const std::string& module : dist_modules(root_, dir + "/" + entry)) {
+    const std::string dist_dir = std::string(dir).append("/").append(entry);
+    for (const std::string& module : dist_modules(root_, dist_dir)) {
       site.emplace(module, owner);  // the first distribution claiming a module keeps it
     }
     site.emplace(entry, owner);  // its own metadata (importlib.metadata reads it)

@@ -55,6 +55,7 @@ std::string files_text(const json& files) {
     missing += file["access"] == "probe-missing" ? 1 : 0;
   }
   std::vector<std::string> items;
+  items.reserve(by_layer.size() + 1);
   for (const auto& [layer, count] : by_layer) {
     items.push_back(fmt::format("{} {}", layer, count));
   }

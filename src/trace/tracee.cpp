@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace strata::trace {
 
@@ -64,12 +65,12 @@ std::optional<std::string> TraceeReader::string(std::uint64_t addr, std::size_t 
     if (!read(at, chunk.data(), size)) {
       return std::nullopt;
     }
-    const auto* nul = static_cast<const char*>(std::memchr(chunk.data(), '\0', size));
-    if (nul != nullptr) {
-      out.append(chunk.data(), static_cast<std::size_t>(nul - chunk.data()));
+    const std::string_view got(chunk.data(), size);
+    if (const std::size_t nul = got.find('\0'); nul != std::string_view::npos) {
+      out.append(got.substr(0, nul));
       return out;
     }
-    out.append(chunk.data(), size);
+    out.append(got);
   }
   return out;
 }

@@ -92,13 +92,11 @@ void decode_open(const SyscallEntry& e, const TraceeReader& r, Pending& p) {
 
 void decode_exec(const SyscallEntry& e, const TraceeReader& r, Pending& p) {
   const bool at = e.name == "execveat";
-  const auto path = r.string(e.args.at(at ? 1 : 0));
-  if (!path) {
-    return;
-  }
-  p.kind = Pending::Kind::exec;
+  p.kind = Pending::Kind::exec;  // without a path when unreadable: the exec event fills it in
   p.access = Access::exec;
-  p.path = r.absolute(at ? as_int(e.args[0]) : AT_FDCWD, *path);
+  if (const auto path = r.string(e.args.at(at ? 1 : 0))) {
+    p.path = r.absolute(at ? as_int(e.args[0]) : AT_FDCWD, *path);
+  }
 }
 
 std::string family_name(int family) {
@@ -286,6 +284,9 @@ void on_exit(const Pending& p, int error, TraceLog& log) {
       exit_open(p, error, log);
       return;
     case Pending::Kind::exec:
+      if (p.path.empty()) {
+        return;
+      }
       if (error == 0) {
         ++log.executed[p.path];
         log.add_file(p.path, Access::exec);

@@ -26,6 +26,15 @@ std::string normal(const std::filesystem::path& path) {
   return out;
 }
 
+std::optional<std::string> read_link(const std::string& link) {
+  std::array<char, 4096> buffer{};
+  const ssize_t n = ::readlink(link.c_str(), buffer.data(), buffer.size());
+  if (n <= 0 || static_cast<std::size_t>(n) >= buffer.size()) {
+    return std::nullopt;
+  }
+  return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
 }  // namespace
 
 bool TraceeReader::read(std::uint64_t addr, char* out, std::size_t size) const {
@@ -87,14 +96,12 @@ std::optional<std::string> TraceeReader::bytes(std::uint64_t addr, std::size_t s
 }
 
 std::optional<std::string> TraceeReader::fd_path(int fd) const {
-  const std::string link =
-      fd == AT_FDCWD ? fmt::format("/proc/{}/cwd", tid_) : fmt::format("/proc/{}/fd/{}", tid_, fd);
-  std::array<char, 4096> buffer{};
-  const ssize_t n = ::readlink(link.c_str(), buffer.data(), buffer.size());
-  if (n <= 0 || static_cast<std::size_t>(n) >= buffer.size()) {
-    return std::nullopt;
-  }
-  return std::string(buffer.data(), static_cast<std::size_t>(n));
+  return read_link(fd == AT_FDCWD ? fmt::format("/proc/{}/cwd", tid_)
+                                  : fmt::format("/proc/{}/fd/{}", tid_, fd));
+}
+
+std::optional<std::string> TraceeReader::exe_path() const {
+  return read_link(fmt::format("/proc/{}/exe", tid_));
 }
 
 std::string TraceeReader::absolute(int dirfd, const std::string& path) const {

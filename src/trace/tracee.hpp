@@ -20,6 +20,8 @@ class TraceeReader {
   [[nodiscard]] std::optional<std::string> bytes(std::uint64_t addr, std::size_t size) const;
   // The path of descriptor `fd`, or of the working directory for AT_FDCWD.
   [[nodiscard]] std::optional<std::string> fd_path(int fd) const;
+  // The program it runs (/proc/TID/exe).
+  [[nodiscard]] std::optional<std::string> exe_path() const;
   // `path` made absolute against `dirfd` (AT_FDCWD: the working directory)
   // and lexically normal; unchanged when that directory cannot be read.
   [[nodiscard]] std::string absolute(int dirfd, const std::string& path) const;

@@ -243,6 +243,12 @@ void Tracer::on_exec(pid_t tid) {
       tracees_.erase(former);
     }
   }
+  // A path the entry could not read (a non-dumpable process traced without
+  // CAP_SYS_PTRACE): the program the kernel loaded, now that it is dumpable.
+  Tracee& tracee = tracees_[tid];
+  if (tracee.pending && tracee.pending->kind == Pending::Kind::exec && tracee.pending->path.empty()) {
+    tracee.pending->path = TraceeReader(tid).exe_path().value_or("");
+  }
 }
 
 [[noreturn]] void run_child(int ready, const std::function<int()>& body) {

@@ -28,6 +28,8 @@ DEB_PACKAGES += libelf-dev
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 # bench/container.sh: the container peers (umoci is in DEB_PACKAGES).
 BENCH_PACKAGES += runc podman
+# bench/trace.sh: strace next to strata trace; ldd (libc-bin) and lddtree (pax-utils) next to strata analyze.
+BENCH_PACKAGES += strace pax-utils
 
 .PHONY: all deps deps-bench build demo test bench fuzz format clean
 
@@ -61,6 +63,7 @@ bench: build deps-bench
 	./bench/run.sh $(abspath $(BUILD))/src/strata
 	./bench/probe.sh $(abspath $(BUILD))/src/strata
 	./bench/container.sh $(abspath $(BUILD))/src/strata
+	./bench/trace.sh $(abspath $(BUILD))/src/strata
 
 format:
 	clang-format-19 -i $$(find src tests -name '*.cpp' -o -name '*.hpp' -o -name '*.c')

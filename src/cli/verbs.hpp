@@ -27,6 +27,7 @@ Runner attach_probe(CLI::App& command);
 Runner attach_diff(CLI::App& command);
 Runner attach_image(CLI::App& command);
 Runner attach_analyze(CLI::App& command);
+Runner attach_trace(CLI::App& command);
 Runner attach_check(CLI::App& command);
 
 }  // namespace strata::cli

@@ -292,6 +292,10 @@ Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* co
   plan.process.pass_fds = spec.pass_fds;
   plan.resources = spec.resources;
   if (spec.isolation == Isolation::host) {
+    // Of the policies only a filter strata compiled (strata trace's) applies on the host.
+    if (spec.seccomp.kind == SeccompChoice::Kind::program) {
+      plan.seccomp = spec.seccomp;
+    }
     return plan;  // the workload uses the caller's terminal directly
   }
   plan.process.pty = spec.pty == PtyMode::automatic && host.stdin_tty;
@@ -401,6 +405,9 @@ std::string describe_hardening(const Plan& plan) {
       break;
     case SeccompChoice::Kind::file:
       out += fmt::format("seccomp: profile {}\n", plan.seccomp.path);
+      break;
+    case SeccompChoice::Kind::program:
+      out += fmt::format("seccomp: {}\n", plan.seccomp.program_name);
       break;
   }
   if (plan.landlock == LandlockMode::off) {

@@ -255,6 +255,16 @@ std::string without_trailing_slash(std::string path) {
 
 }  // namespace
 
+std::optional<DistHeaders> read_distribution(const Root& root, const std::string& site,
+                                             const std::string& entry) {
+  auto dist = read_dist(root, site, entry);
+  if (!dist) {
+    return std::nullopt;
+  }
+  const json& version = dist->copy.value["version"];
+  return DistHeaders{.name = dist->name, .version = version.is_string() ? version.get<std::string>() : ""};
+}
+
 std::string normalize_python_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());

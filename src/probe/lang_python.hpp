@@ -31,6 +31,13 @@ struct DistHeaders {
 // "pkg-2.1-py3.11.egg-info" -> {"pkg", "2.1"}, "pkg.egg-info" -> {"pkg", ""}.
 [[nodiscard]] DistHeaders dist_dir_headers(std::string_view dir_name);
 
+// The distribution a site directory's `entry` (NAME-VERSION.dist-info or
+// .egg-info) describes: its PEP 503 name and its version (empty when
+// unknown), from the metadata or the directory's name; nullopt for any
+// other entry. (strata trace maps imported files to distributions with it.)
+[[nodiscard]] std::optional<DistHeaders> read_distribution(const Root& root, const std::string& site,
+                                                           const std::string& entry);
+
 // A virtual environment's pyvenv.cfg. `version` is "3.11.2" from `version`
 // or, as virtualenv and uv write it, `version_info` ("3.11.2.final.0").
 struct VenvConfig {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,9 +62,16 @@ struct RlimitSpec {
 
 enum class LandlockMode { best_effort, require, off };
 
+struct SeccompProgram;  // isolate/sandbox/seccomp.hpp
+
+// program: a filter strata compiled itself (`strata trace` puts its tracing
+// filter here); never from a flag. The host backend installs it too, after
+// no_new_privs.
 struct SeccompChoice {
-  enum class Kind { builtin, unconfined, file } kind = Kind::builtin;
-  std::string path;  // for Kind::file
+  enum class Kind { builtin, unconfined, file, program } kind = Kind::builtin;
+  std::string path;                               // for Kind::file
+  std::shared_ptr<const SeccompProgram> program;  // for Kind::program
+  std::string program_name;                       // for Kind::program, shown by --dry-run
 };
 
 // Limits enforced through a cgroup, and the run's deadline.

@@ -1,5 +1,6 @@
 #include "isolate/host/host_backend.hpp"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "base/fds.hpp"
@@ -7,12 +8,14 @@
 #include "isolate/clone.hpp"
 #include "isolate/exec.hpp"
 #include "isolate/resources.hpp"
+#include "isolate/sandbox/seccomp.hpp"
 
 namespace strata {
 
 namespace {
 
-[[noreturn]] void run_child(const ProcessPlan& process, const ExecArgs& args, SyncChannel& channel) {
+[[noreturn]] void run_child(const ProcessPlan& process, const ExecArgs& args, const SeccompProgram* seccomp,
+                            SyncChannel& channel) {
   if (::chdir(process.cwd.c_str()) != 0 && process.cwd_required) {
     channel.setup_failed(Error{.step = "enter working directory", .path = process.cwd, .err = errno});
     ::_exit(kExitFailure);
@@ -26,6 +29,19 @@ namespace {
   for (int fd : process.pass_fds) {
     keep_across_exec(fd);
   }
+  // Only a program strata compiled (strata trace's filter): the host
+  // isolation layer has no seccomp policy of its own. Without privileges
+  // the kernel takes a filter only under no_new_privs.
+  if (seccomp != nullptr) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      channel.setup_failed(Error{.step = "set no_new_privs", .err = errno});
+      ::_exit(kExitFailure);
+    }
+    if (const int err = install_seccomp(*seccomp); err != 0) {
+      channel.setup_failed(Error{.step = "install the seccomp filter", .err = err});
+      ::_exit(kExitFailure);
+    }
+  }
   exec_workload(args, channel);
 }
 
@@ -33,6 +49,8 @@ namespace {
 
 Result<Outcome> HostBackend::run(const Plan& plan) {
   const ExecArgs args(plan.process);  // allocated before the clone
+  const SeccompProgram* seccomp =
+      plan.seccomp.kind == SeccompChoice::Kind::program ? plan.seccomp.program.get() : nullptr;
   auto resources = ResourceScope::prepare(plan);
   if (!resources) {
     return std::unexpected(resources.error());
@@ -42,7 +60,7 @@ Result<Outcome> HostBackend::run(const Plan& plan) {
     return std::unexpected(launched.error());
   }
   if (launched->in_child()) {
-    run_child(plan.process, args, launched->child_end);
+    run_child(plan.process, args, seccomp, launched->child_end);
   }
   // The child may already run; what it starts before this line escapes the
   // cgroup. Host isolation promises no more than that.

@@ -32,6 +32,11 @@ Result<std::optional<SeccompProgram>> compile_seccomp(const SeccompChoice& choic
         return *built;
       }
       return compile_default_seccomp();
+    case SeccompChoice::Kind::program:
+      if (!choice.program) {
+        return fail("install the seccomp filter", choice.program_name, "no program was compiled");
+      }
+      return *choice.program;
     case SeccompChoice::Kind::file:
       break;
   }

@@ -1,0 +1,276 @@
+// What `strata run` and `strata trace` share: the flags that fill a Spec and
+// the run path (Spec -> Plan -> Backend -> Outcome -> exit code).
+#include "cli/run_flags.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "base/log.hpp"
+#include "base/parse.hpp"
+#include "container/prepare.hpp"
+#include "isolate/backend.hpp"
+
+namespace strata::cli {
+
+namespace {
+
+// Turns a parser's Result into the value, or into CLI11's error so the flag's
+// problem is reported the same way as CLI11's own.
+template <class T>
+T value_or_throw(Result<T> result, const std::string& flag) {
+  if (!result) {
+    throw CLI::ValidationError(flag, result.error().message());
+  }
+  return *std::move(result);
+}
+
+// A repeatable flag whose every occurrence is handled as it is parsed, so
+// --bind, --ro-bind and --tmpfs keep their command-line order.
+template <class F>
+CLI::Option* each(CLI::App& command, const std::string& name, const F& handle, const std::string& help) {
+  return command
+      .add_option_function<std::string>(
+          name, [handle](const std::string& text) { handle(text); }, help)
+      ->trigger_on_parse()
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+}  // namespace
+
+void add_filesystem_flags(CLI::App& command, Spec& spec) {
+  command.add_option("--rootfs", spec.rootfs, "Use DIR as the root instead of the host's system dirs")
+      ->type_name("DIR");
+  each(
+      command, "--bind",
+      [&spec](const std::string& t) {
+        spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::bind), "--bind"));
+      },
+      "Bind a host path read-write at DST")
+      ->type_name("SRC[:DST]");
+  each(
+      command, "--ro-bind",
+      [&spec](const std::string& t) {
+        spec.mounts.push_back(value_or_throw(parse_bind(t, MountKind::ro_bind), "--ro-bind"));
+      },
+      "Bind a host path read-only at DST")
+      ->type_name("SRC[:DST]");
+  each(
+      command, "--tmpfs",
+      [&spec](const std::string& t) { spec.mounts.push_back(value_or_throw(parse_tmpfs(t), "--tmpfs")); },
+      "Mount a private tmpfs at DST")
+      ->type_name("DST[:SIZE]");
+  command.add_option("--workdir", spec.workdir, "Working directory inside (default: the caller's, else /)")
+      ->type_name("DIR");
+}
+
+void add_image_flags(CLI::App& command, Spec& spec) {
+  command
+      .add_option("--image", spec.image,
+                  "Run in a container whose root is this image (a tag, a digest or builtin:busybox)")
+      ->type_name("REF");
+  command.add_flag("--read-only", spec.read_only, "With --image: no writable layer; the root is read-only");
+  command.add_flag("--keep", spec.keep, "With --image: keep the run's writable layer (on disk) afterwards");
+  command
+      .add_option_function<std::string>(
+          "--writable-layer",
+          [&spec](const std::string& t) {
+            spec.writable_layer = value_or_throw(parse_writable_layer(t), "--writable-layer");
+          },
+          "With --image: memory (a tmpfs, the default) or disk (a directory in the image store)")
+      ->type_name("WHERE");
+  command
+      .add_option_function<std::string>(
+          "--image-mount",
+          [&spec](const std::string& t) {
+            spec.image_mount = value_or_throw(parse_image_mount(t), "--image-mount");
+          },
+          "With --image: overlay, copy, or auto (overlay where the kernel has it)")
+      ->type_name("MODE");
+  command
+      .add_option("--entrypoint", spec.entrypoint,
+                  "With --image: replace the image's Entrypoint (\"\" clears it)")
+      ->type_name("CMD");
+  command
+      .add_option("--user", spec.user, "With --image: the user inside, resolved in the image's /etc/passwd")
+      ->type_name("NAME|UID[:GROUP|GID]");
+}
+
+void add_process_flags(CLI::App& command, Spec& spec) {
+  each(
+      command, "--env",
+      [&spec](const std::string& t) { spec.env.push_back(value_or_throw(parse_env(t), "--env")); },
+      "Set an environment variable inside")
+      ->type_name("NAME=VALUE");
+  command.add_flag("--clear-env", spec.clear_env,
+                   "Start from an empty environment (default keeps PATH, TERM, LANG and sets HOME)");
+  // Decimal only, and never (uid_t)-1, which setresuid reads as "unchanged".
+  const auto id = [](const std::string& flag, std::uint32_t& out) {
+    return [flag, &out](const std::string& t) {
+      out = static_cast<std::uint32_t>(value_or_throw(parse_uint(t, 0, UINT32_MAX - 1), flag));
+    };
+  };
+  command
+      .add_option_function<std::string>("--uid", id("--uid", spec.uid),
+                                        "User id inside (mapped to the caller)")
+      ->type_name("UID");
+  command
+      .add_option_function<std::string>("--gid", id("--gid", spec.gid),
+                                        "Group id inside (mapped to the caller's group)")
+      ->type_name("GID");
+  each(
+      command, "--pass-fd",
+      [&spec](const std::string& t) {
+        spec.pass_fds.push_back(static_cast<int>(value_or_throw(parse_uint(t, 0, 1U << 30), "--pass-fd")));
+      },
+      "Keep this open fd in the workload (all others >= 3 are closed)")
+      ->type_name("FD");
+  command.add_flag_function(
+      "--no-pty", [&spec](std::int64_t) { spec.pty = PtyMode::never; },
+      "Do not allocate a pseudo-terminal even when stdin is a terminal");
+}
+
+void add_namespace_flags(CLI::App& command, Spec& spec) {
+  command
+      .add_option_function<std::string>(
+          "--isolation",
+          [&spec](const std::string& t) {
+            spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
+          },
+          "Isolation layer: sandbox (default), container (the default with --image) or host")
+      ->type_name("LAYER");
+  command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
+  command
+      .add_option_function<std::string>(
+          "--net", [&spec](const std::string& t) { spec.net = value_or_throw(parse_net(t), "--net"); },
+          "none: a new network namespace with only loopback (default); host: the host's network")
+      ->type_name("MODE");
+  each(
+      command, "--share",
+      [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
+      "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
+      ->type_name("NS");
+}
+
+void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp) {
+  const auto caps = [](const std::string& flag, std::vector<int>& out) {
+    return [flag, &out](const std::string& t) {
+      for (int cap : value_or_throw(parse_capabilities(t), flag)) {
+        out.push_back(cap);
+      }
+    };
+  };
+  each(command, "--cap-add", caps("--cap-add", spec.cap_add),
+       "Keep a capability (name or ALL); none by default")
+      ->type_name("CAP");
+  each(command, "--cap-drop", caps("--cap-drop", spec.cap_drop), "Drop a capability kept by --cap-add ALL")
+      ->type_name("CAP");
+  each(
+      command, "--rlimit",
+      [&spec](const std::string& t) { spec.rlimits.push_back(value_or_throw(parse_rlimit(t), "--rlimit")); },
+      "Set a resource limit, e.g. nofile=1024 or fsize=10m:20m")
+      ->type_name("NAME=SOFT[:HARD]");
+  if (seccomp) {
+    command
+        .add_option_function<std::string>(
+            "--seccomp",
+            [&spec](const std::string& t) { spec.seccomp = value_or_throw(parse_seccomp(t), "--seccomp"); },
+            "An OCI/Docker seccomp profile (JSON), 'default' or 'unconfined'")
+        ->type_name("FILE");
+  }
+  command
+      .add_option_function<std::string>(
+          "--landlock",
+          [&spec](const std::string& t) { spec.landlock = value_or_throw(parse_landlock(t), "--landlock"); },
+          "Landlock filesystem policy: best-effort (default), require or off")
+      ->type_name("MODE");
+}
+
+void add_resource_flags(CLI::App& command, Spec& spec) {
+  Resources& r = spec.resources;
+  command
+      .add_option_function<std::string>(
+          "--memory",
+          [&r](const std::string& t) { r.memory_bytes = value_or_throw(parse_size(t), "--memory"); },
+          "Memory limit (cgroup), e.g. 512m")
+      ->type_name("SIZE");
+  command
+      .add_option_function<std::string>(
+          "--pids",
+          [&r](const std::string& t) { r.pids = value_or_throw(parse_uint(t, 1, 4194304), "--pids"); },
+          "Limit on the number of processes and threads (cgroup)")
+      ->type_name("N");
+  command
+      .add_option_function<std::string>(
+          "--cpus", [&r](const std::string& t) { r.cpus = value_or_throw(parse_cpus(t), "--cpus"); },
+          "CPU bandwidth limit in CPUs, e.g. 0.5 (cgroup)")
+      ->type_name("FRACTION");
+  command
+      .add_option_function<std::string>(
+          "--timeout",
+          [&r](const std::string& t) { r.timeout = value_or_throw(parse_duration(t), "--timeout"); },
+          "Kill the whole sandbox after this long, e.g. 30s")
+      ->type_name("DURATION");
+  command
+      .add_option_function<std::string>(
+          "--kill-after",
+          [&r](const std::string& t) { r.kill_after = value_or_throw(parse_duration(t), "--kill-after"); },
+          "Grace period between the stop signal and SIGKILL on timeout (default 2s)")
+      ->type_name("DURATION");
+  command
+      .add_option_function<std::string>(
+          "--stop-signal",
+          [&r](const std::string& t) { r.stop_signal = value_or_throw(parse_signal(t), "--stop-signal"); },
+          "The signal a timeout sends first (default: the image's StopSignal, else SIGTERM)")
+      ->type_name("SIGNAL");
+}
+
+namespace {
+
+int report(const Spec& spec, const Outcome& outcome, std::string_view verb) {
+  if (outcome.error) {
+    log::error(verb, *outcome.error);
+  }
+  if (spec.json_status) {
+    if (auto ok = write_json_status(*spec.json_status, outcome); !ok) {
+      log::error(verb, ok.error());
+      return kExitFailure;
+    }
+  }
+  return outcome.exit_code;
+}
+
+int execute(const Spec& spec, const Plan& plan, std::string_view verb) {
+  if (spec.dry_run) {
+    (void)std::fputs(to_text(plan).c_str(), stdout);
+    return 0;
+  }
+  auto outcome = make_backend(plan.isolation)->run(plan);
+  return report(spec, outcome ? *outcome : Outcome::from_error(outcome.error()), verb);
+}
+
+}  // namespace
+
+int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb) {
+  spec.argv = std::move(command);
+  if (spec.image && spec.isolation == Isolation::sandbox) {
+    spec.isolation = Isolation::container;
+  }
+  if (auto ok = validate(spec); !ok) {
+    return report(spec, Outcome::from_error(ok.error()), verb);
+  }
+  const HostFacts host = gather_host_facts();
+  if (!spec.image) {
+    return execute(spec, build_plan(spec, host), verb);
+  }
+  // Lives until the run is over: it pins the layers and owns the writable one.
+  auto container = container::prepare_container(spec, host);
+  if (!container) {
+    return report(spec, Outcome::from_error(container.error()), verb);
+  }
+  return execute(spec, build_plan(spec, host, &container->root), verb);
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,27 @@
+// What `strata run` and `strata trace` share: the flags that fill a Spec
+// (isolation, filesystem, image, process, hardening, resources) and the run
+// path itself.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/spec.hpp"
+
+namespace strata::cli {
+
+void add_namespace_flags(CLI::App& command, Spec& spec);
+void add_filesystem_flags(CLI::App& command, Spec& spec);
+void add_image_flags(CLI::App& command, Spec& spec);
+void add_process_flags(CLI::App& command, Spec& spec);
+// --cap-add, --cap-drop, --rlimit, --landlock and, when `seccomp`, --seccomp.
+void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp = true);
+void add_resource_flags(CLI::App& command, Spec& spec);
+
+// Spec + command -> validate -> Plan (after preparing an image) -> Backend
+// -> exit code. Failures are printed as "strata: VERB: ...".
+int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb);
+
+}  // namespace strata::cli

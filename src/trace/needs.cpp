@@ -63,7 +63,15 @@ analyze::Report analyze_paths(const probe::Root& root, const TraceContext& conte
   return analyze::analyze(root, options);
 }
 
-// libraries[]: every file mapped executable, and whether only a dlopen explains it.
+// A library something must provide by name: it has a SONAME and is no
+// language package's file. Modules loaded by their path (Python extensions,
+// most plugins) have no SONAME: they belong to what loaded them.
+bool needed_by_name(std::string_view path, const std::string& soname, const TraceContext& context) {
+  return !soname.empty() && classify_path(path, context.project) != Layer::language_package;
+}
+
+// libraries[]: every file mapped executable, and whether only a dlopen explains
+// it. `dlopened` gets the sonames of those the system must provide.
 json libraries_json(const probe::Root& root, const TraceContext& context, const TraceLog& log,
                     const StaticClosure& closure, std::set<std::string>& dlopened) {
   std::vector<std::string> paths;
@@ -82,8 +90,8 @@ json libraries_json(const probe::Root& root, const TraceContext& context, const 
     const std::string name = soname.empty() ? std::filesystem::path(path).filename().string() : soname;
     const bool dlopen =
         elf && !closure.paths.contains(canonical(root, host)) && !closure.names.contains(name);
-    if (dlopen) {
-      dlopened.insert(name);
+    if (dlopen && needed_by_name(path, soname, context)) {
+      dlopened.insert(soname);
     }
     out.push_back(
         {{"path", path}, {"soname", soname.empty() ? json(nullptr) : json(soname)}, {"dlopen", dlopen}});

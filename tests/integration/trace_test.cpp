@@ -199,7 +199,7 @@ TEST(Trace, PythonPackageFromAVenv) {
     GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
   }
   const Traced t = trace(dir, {"--isolation", "host"},
-                         {dir / "app/.venv/bin/python", "-c", "import demo_pkg; print(demo_pkg.VERSION)"});
+                         {dir / "app/.venv/bin/python", "-c", "import json, demo_pkg; print(demo_pkg.VERSION)"});
   ASSERT_EQ(t.run.exit_code, 0) << describe(t.run);
   EXPECT_EQ(t.run.out, "0.1.2\n");
   EXPECT_EQ(t.doc["needs"]["python_packages"]["demo-pkg"], "0.1.2") << t.doc["needs"].dump();
@@ -211,6 +211,16 @@ TEST(Trace, PythonPackageFromAVenv) {
     }
   }
   EXPECT_TRUE(classified);
+  // json's C module is loaded by its path and has no SONAME: the interpreter's
+  // own, not a library the system must provide.
+  bool extension = false;
+  for (const json& lib : t.doc["trace"]["libraries"]) {
+    extension = extension || lib["path"].get<std::string>().find("/_json.cpython") != std::string::npos;
+  }
+  EXPECT_TRUE(extension) << t.doc["trace"]["libraries"].dump();
+  for (const json& name : t.doc["needs"]["dlopen"]) {
+    EXPECT_EQ(name.get<std::string>().find(".cpython"), std::string::npos) << t.doc["needs"].dump();
+  }
 }
 
 constexpr const char* kUname = R"(#include <stdio.h>

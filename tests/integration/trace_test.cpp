@@ -198,8 +198,8 @@ TEST(Trace, PythonPackageFromAVenv) {
   if (pip.exit_code != 0) {
     GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
   }
-  const Traced t = trace(dir, {"--isolation", "host"},
-                         {dir / "app/.venv/bin/python", "-c", "import json, demo_pkg; print(demo_pkg.VERSION)"});
+  const std::string script = "import json, demo_pkg; print(demo_pkg.VERSION)";
+  const Traced t = trace(dir, {"--isolation", "host"}, {dir / "app/.venv/bin/python", "-c", script});
   ASSERT_EQ(t.run.exit_code, 0) << describe(t.run);
   EXPECT_EQ(t.run.out, "0.1.2\n");
   EXPECT_EQ(t.doc["needs"]["python_packages"]["demo-pkg"], "0.1.2") << t.doc["needs"].dump();

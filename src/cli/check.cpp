@@ -5,17 +5,14 @@
 // unmet, 2 when an input is unusable.
 #include "check/check.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 
 #include "base/files.hpp"
 #include "base/log.hpp"
-#include "base/version.hpp"
+#include "cli/check_target.hpp"
 #include "cli/verbs.hpp"
-#include "probe/probe.hpp"
 
 namespace strata::cli {
 
@@ -31,42 +28,6 @@ struct CheckFlags {
   bool json = false;
 };
 
-probe::Manifest probe_root(const probe::Root& root) {
-  std::error_code ec;
-  const std::string cwd = root.is_live() ? std::filesystem::current_path(ec).string() : "/";
-  probe::Manifest manifest = probe::probe(root, probe::ProbeOptions{.layers = {}, .cwd = cwd});
-  manifest.generator = std::string(kVersion);
-  return manifest;
-}
-
-bool is_directory(const std::string& path) {
-  struct stat st = {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// The target: this machine, a tree probed as --root, or a manifest file.
-Result<probe::Manifest> load_target(const std::string& target) {
-  if (target.empty() || target == "live") {
-    return probe_root(probe::Root::live());
-  }
-  if (is_directory(target)) {
-    auto root = probe::Root::open(target);
-    if (!root) {
-      return std::unexpected(root.error());
-    }
-    return probe_root(*root);
-  }
-  auto text = read_small_file(target, kInputLimit, "read manifest");
-  if (!text) {
-    return std::unexpected(text.error());
-  }
-  auto manifest = probe::manifest_from_json(*text, target);
-  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
-    manifest.error().detail += "; that is a needs document: pass it as the first argument, not --target";
-  }
-  return manifest;
-}
-
 Result<check::Needs> load_needs(const std::string& path) {
   auto text = read_small_file(path, kInputLimit, "read needs");
   if (!text) {
@@ -81,13 +42,13 @@ int run_check(const CheckFlags& flags) {
     log::error("check", needs.error());
     return kExitBadInput;
   }
-  auto target = load_target(flags.target);
+  auto target = load_check_target(flags.target);
   if (!target) {
     log::error("check", target.error());
     return kExitBadInput;
   }
   check::Report report = check::check(*needs, *target);
-  report.target_live = flags.target.empty() || flags.target == "live";
+  report.target_live = is_live_target(flags.target);
   report.target = report.target_live ? "live" : flags.target;
   const std::string text =
       flags.json ? check::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"

@@ -30,6 +30,9 @@ constexpr std::array kVerbs{
     Verb{"check",
          "Check what a program needs against a target and name the lowest layer that must be identical",
          strata::cli::attach_check},
+    Verb{"advise",
+         "Trace a command and check what it needs against a target (this machine by default): the verdict",
+         strata::cli::attach_advise},
 };
 
 }  // namespace

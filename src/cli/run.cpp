@@ -1,9 +1,6 @@
 // strata run: flags -> Spec -> Plan -> Backend -> Outcome -> exit code.
-#include <fmt/format.h>
-
 #include <memory>
 
-#include "base/log.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/verbs.hpp"
 
@@ -26,16 +23,8 @@ Runner attach_run(CLI::App& command) {
   // Everything from the first non-flag word on is the command, untouched.
   command.prefix_command();
   return [spec, &command](std::vector<std::string> trailing) {
-    std::vector<std::string> argv = command.remaining();
-    if (!argv.empty() && argv.front().starts_with('-')) {
-      log::line(fmt::format("run: unknown flag '{}' (see --help; put the command after --)", argv.front()));
-      return static_cast<int>(kExitFailure);
-    }
-    if (!argv.empty() && !trailing.empty()) {
-      log::line(fmt::format("run: unexpected '{}' before '--' (see --help)", argv.front()));
-      return static_cast<int>(kExitFailure);
-    }
-    return run_spec(*spec, argv.empty() ? std::move(trailing) : std::move(argv), "run");
+    auto words = command_words(command, std::move(trailing), "run");
+    return words ? run_spec(*spec, std::move(*words), "run") : static_cast<int>(kExitFailure);
   };
 }
 

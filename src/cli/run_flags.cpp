@@ -273,4 +273,20 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   return execute(spec, build_plan(spec, host, &container->root), verb);
 }
 
+std::optional<std::vector<std::string>> command_words(const CLI::App& command,
+                                                      std::vector<std::string> trailing,
+                                                      std::string_view verb) {
+  std::vector<std::string> argv = command.remaining();
+  if (!argv.empty() && argv.front().starts_with('-')) {
+    log::line(
+        fmt::format("{}: unknown flag '{}' (see --help; put the command after --)", verb, argv.front()));
+    return std::nullopt;
+  }
+  if (!argv.empty() && !trailing.empty()) {
+    log::line(fmt::format("{}: unexpected '{}' before '--' (see --help)", verb, argv.front()));
+    return std::nullopt;
+  }
+  return argv.empty() ? std::move(trailing) : std::move(argv);
+}
+
 }  // namespace strata::cli

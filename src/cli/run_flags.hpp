@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,13 @@ void add_process_flags(CLI::App& command, Spec& spec);
 // --cap-add, --cap-drop, --rlimit, --landlock and, when `seccomp`, --seccomp.
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp = true);
 void add_resource_flags(CLI::App& command, Spec& spec);
+
+// The workload's words: everything from the first non-flag word on (the
+// subcommand must use prefix_command()), or those after "--". nullopt, with
+// the reason printed, for an unknown flag or words on both sides of "--".
+std::optional<std::vector<std::string>> command_words(const CLI::App& command,
+                                                      std::vector<std::string> trailing,
+                                                      std::string_view verb);
 
 // Spec + command -> validate -> Plan (after preparing an image) -> Backend
 // -> exit code. Failures are printed as "strata: VERB: ...".

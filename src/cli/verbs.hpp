@@ -29,5 +29,6 @@ Runner attach_image(CLI::App& command);
 Runner attach_analyze(CLI::App& command);
 Runner attach_trace(CLI::App& command);
 Runner attach_check(CLI::App& command);
+Runner attach_advise(CLI::App& command);
 
 }  // namespace strata::cli

@@ -8,62 +8,19 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
+#include "needs_fixtures.hpp"
 
 namespace strata::test {
 namespace {
 
 using nlohmann::json;
 
-bool cc(const TempDir& dir, const std::string& out, const std::string& source, const std::string& flags) {
-  write_file(dir / "src.c", source);
-  return std::system(
-             ("gcc -o '" + (dir / out) + "' '" + (dir / "src.c") + "' " + flags + " 2>/dev/null").c_str()) ==
-         0;
-}
-
-json parse(const std::string& text) {
-  auto doc = json::parse(text, nullptr, false);
-  EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << text;
-  return doc;
-}
-
-// `strata analyze --json FILE` written to `out`; the document.
-json analyze_to(const std::string& file, const std::string& out) {
-  const Finished f = strata({"analyze", "--json", file});
-  EXPECT_EQ(f.exit_code, 0) << describe(f);
-  write_file(out, f.out);
-  return parse(f.out);
-}
-
-// This machine's manifest, parsed.
-json live_manifest() {
-  const Finished f = strata({"probe", "--json"});
-  EXPECT_EQ(f.exit_code, 0) << describe(f);
-  return parse(f.out);
-}
-
-void set_fact(json& manifest, const std::string& layer, const std::string& key, json value) {
-  manifest["layers"][layer][key] = {{"value", std::move(value)}, {"source", "test"}};
-}
-
-// A CPU that reaches x86-64-v2 only: no AVX family.
-void lower_cpu(json& manifest) {
-  set_fact(manifest, "hardware", "cpu.isa_level", "x86-64-v2");
-  json flags = json::array();
-  for (const auto& flag : manifest["layers"]["hardware"]["cpu.flags"]["value"]) {
-    if (!flag.get<std::string>().starts_with("avx")) {
-      flags.push_back(flag);
-    }
-  }
-  set_fact(manifest, "hardware", "cpu.flags", flags);
-}
-
 // `strata check --json ARGS...`: exit code and report.
 std::pair<int, json> check_json(std::vector<std::string> args) {
   args.insert(args.begin(), {"check", "--json"});
   const Finished f = strata(args);
   EXPECT_TRUE(f.exit_code == 0 || f.exit_code == 1) << describe(f);
-  return {f.exit_code, parse(f.out)};
+  return {f.exit_code, parse_json(f.out)};
 }
 
 std::set<std::string> unmet_layers(const json& report) {
@@ -74,13 +31,9 @@ std::set<std::string> unmet_layers(const json& report) {
   return out;
 }
 
-constexpr const char* kGlibc234 =
-    "#include <pthread.h>\nvoid* f(void* a) { return a; }\n"
-    "int main(void) { pthread_t t; return pthread_create(&t, 0, f, 0); }";
-
 TEST(Check, ProgramBuiltHereRunsHereButNotOnAnOlderGlibc) {
   TempDir dir;
-  ASSERT_TRUE(cc(dir, "app", kGlibc234, ""));
+  ASSERT_TRUE(cc(dir, "app", kGlibc234));
   const json needs = analyze_to(dir / "app", dir / "needs.json");
   ASSERT_EQ(needs["needs"]["glibc"], "2.34") << needs["needs"].dump();
   json manifest = live_manifest();
@@ -231,7 +184,7 @@ void expect_refused(const std::vector<std::string>& args, const std::string& pre
 
 TEST(Check, UnusableInputIsRefusedNamingTheFile) {
   TempDir dir;
-  ASSERT_TRUE(cc(dir, "app", kGlibc234, ""));
+  ASSERT_TRUE(cc(dir, "app", kGlibc234));
   const std::string needs_text = strata({"analyze", "--json", dir / "app"}).out;
   write_file(dir / "needs.json", needs_text);
   const std::string manifest_text = strata({"probe", "--json"}).out;

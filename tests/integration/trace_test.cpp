@@ -11,18 +11,13 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "needs_fixtures.hpp"
 
 namespace strata::test {
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-bool cc(const TempDir& dir, const std::string& out, const std::string& source,
-        const std::string& flags = "") {
-  write_file(dir / (out + ".c"), source);
-  return std::system(("gcc -o '" + (dir / out) + "' '" + (dir / (out + ".c")) + "' " + flags).c_str()) == 0;
-}
 
 // `strata trace FLAGS --out DIR/needs.json -- COMMAND`; the document, or null when none was written.
 struct Traced {
@@ -85,22 +80,6 @@ std::set<pid_t> leftovers(const std::set<pid_t>& before) {
   return left;
 }
 
-constexpr const char* kFeatures = R"(#include <linux/io_uring.h>
-#include <linux/landlock.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int main(void) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  long ring = syscall(SYS_io_uring_setup, 4, &p);
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  printf("ring %ld abi %ld\n", ring, abi);
-  return 0;
-}
-)";
-
 void expect_features(const Traced& t) {
   ASSERT_EQ(t.run.exit_code, 0) << describe(t.run);
   ASSERT_TRUE(t.doc.is_object()) << describe(t.run);
@@ -130,7 +109,7 @@ void expect_features(const Traced& t) {
 
 TEST(Trace, KernelFeaturesOnTheHost) {
   TempDir dir;
-  ASSERT_TRUE(cc(dir, "features", kFeatures));
+  ASSERT_TRUE(cc(dir, "features", kKernelFeatures));
   const Traced t = trace(dir, {"--isolation", "host"}, {dir / "features"});
   expect_features(t);
   EXPECT_EQ(t.doc["command"], json::array({dir / "features"}));
@@ -139,7 +118,7 @@ TEST(Trace, KernelFeaturesOnTheHost) {
 
 TEST(Trace, KernelFeaturesInTheSandbox) {
   TempDir dir;
-  ASSERT_TRUE(cc(dir, "features", kFeatures));
+  ASSERT_TRUE(cc(dir, "features", kKernelFeatures));
   const Traced t = trace(dir, {"--ro-bind", dir.path() + ":/t"}, {"/t/features"});
   expect_features(t);
   EXPECT_EQ(t.doc["trace"]["isolation"], "sandbox");

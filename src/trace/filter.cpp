@@ -16,43 +16,37 @@ namespace {
 
 // The one list of calls the tracer never sees (TraceMode::baseline). Each
 // is either frequent in ordinary programs (I/O on descriptors already
-// open, stat, memory, locks, signals, clocks, polling, ids) or reveals
+// open, stat, memory, locks, signals, clocks, polling, ids, and the calls
+// glibc makes once as every process starts: arch_prctl, set_tid_address,
+// set_robust_list, rseq, prlimit64, getrandom) or reveals
 // nothing about the environment once the open/exec/socket that produced
 // its descriptor was seen. None of them is newer than glibc's minimum kernel
 // without a fallback in glibc (checked by a unit test), so leaving them out
 // cannot hide a kernel requirement. stat-family failures (a missing file
 // probed with stat) are not seen; open failures are.
+// clang-format off
 constexpr auto kBaseline = std::to_array<std::string_view>({
-    "access",         "brk",           "chdir",
-    "clock_getres",   "clock_gettime", "clock_nanosleep",
-    "close",          "dup",           "dup2",
-    "dup3",           "epoll_ctl",     "epoll_pwait",
-    "epoll_wait",     "exit",          "exit_group",
-    "faccessat",      "faccessat2",    "fchdir",
-    "fcntl",          "fstat",         "futex",
-    "getcwd",         "getdents",      "getdents64",
-    "getegid",        "geteuid",       "getgid",
-    "getgroups",      "getpgrp",       "getpid",
-    "getppid",        "getresgid",     "getresuid",
-    "getrusage",      "gettid",        "gettimeofday",
-    "getuid",         "ioctl",         "kill",
-    "lseek",          "lstat",         "madvise",
-    "mprotect",       "mremap",        "munmap",
-    "nanosleep",      "newfstatat",    "pipe",
-    "pipe2",          "poll",          "ppoll",
-    "pread64",        "preadv",        "preadv2",
-    "pselect6",       "pwrite64",      "pwritev",
-    "pwritev2",       "read",          "readlink",
-    "readlinkat",     "readv",         "recvfrom",
-    "recvmmsg",       "recvmsg",       "rt_sigaction",
-    "rt_sigprocmask", "rt_sigreturn",  "sched_getaffinity",
-    "sched_yield",    "select",        "sendmmsg",
-    "sendmsg",        "sendto",        "sigaltstack",
-    "stat",           "statx",         "tgkill",
-    "time",           "tkill",         "umask",
-    "wait4",          "waitid",        "write",
-    "writev",
+    "access", "arch_prctl", "brk", "chdir", "clock_getres",
+    "clock_gettime", "clock_nanosleep", "close", "dup", "dup2",
+    "dup3", "epoll_ctl", "epoll_pwait", "epoll_wait", "exit",
+    "exit_group", "faccessat", "faccessat2", "fchdir", "fcntl",
+    "fstat", "fstatfs", "futex", "getcwd", "getdents",
+    "getdents64", "getegid", "geteuid", "getgid", "getgroups",
+    "getpgrp", "getpid", "getppid", "getrandom", "getresgid",
+    "getresuid", "getrusage", "gettid", "gettimeofday", "getuid",
+    "ioctl", "kill", "lseek", "lstat", "madvise",
+    "mprotect", "mremap", "munmap", "nanosleep", "newfstatat",
+    "pipe", "pipe2", "poll", "ppoll", "pread64",
+    "preadv", "preadv2", "prlimit64", "pselect6", "pwrite64",
+    "pwritev", "pwritev2", "read", "readlink", "readlinkat",
+    "readv", "recvfrom", "recvmmsg", "recvmsg", "rseq",
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_getaffinity", "sched_yield",
+    "select", "sendmmsg", "sendmsg", "sendto", "set_robust_list",
+    "set_tid_address", "sigaltstack", "stat", "statfs", "statx",
+    "tgkill", "time", "tkill", "umask", "wait4",
+    "waitid", "write", "writev",
 });
+// clang-format on
 static_assert(std::ranges::is_sorted(kBaseline) && std::ranges::adjacent_find(kBaseline) == kBaseline.end());
 
 // Allowed without a stop when an argument says so: mmap unless it maps

@@ -15,7 +15,7 @@
 #include "base/files.hpp"
 #include "base/log.hpp"
 #include "check/check.hpp"
-#include "cli/check_target.hpp"
+#include "cli/manifest_operand.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/trace_session.hpp"
 #include "cli/verbs.hpp"
@@ -48,7 +48,7 @@ bool print(const std::string& text) {
 
 int run_advise(Spec& spec, const AdviseFlags& flags, std::vector<std::string> command) {
   // The target first: a bad one is reported before anything runs.
-  auto target = load_check_target(flags.target);
+  auto target = load_manifest_operand(flags.target);
   if (!target) {
     log::error("advise", target.error());
     return kExitBadInput;
@@ -78,7 +78,7 @@ int run_advise(Spec& spec, const AdviseFlags& flags, std::vector<std::string> co
   }
   check::Report report = check::check(*needs, *target);
   report.needs = flags.out.value_or(fmt::format("the trace of '{}'", fmt::join(spec.argv, " ")));
-  report.target_live = is_live_target(flags.target);
+  report.target_live = is_live_operand(flags.target);
   report.target = report.target_live ? "live" : flags.target;
   const bool ok = flags.json ? print(advise_json(*traced, report).dump(2) + "\n")
                              : print(check::to_text(report, ::isatty(STDOUT_FILENO) == 1));

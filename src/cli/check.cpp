@@ -11,7 +11,7 @@
 
 #include "base/files.hpp"
 #include "base/log.hpp"
-#include "cli/check_target.hpp"
+#include "cli/manifest_operand.hpp"
 #include "cli/verbs.hpp"
 
 namespace strata::cli {
@@ -36,6 +36,15 @@ Result<check::Needs> load_needs(const std::string& path) {
   return check::needs_from_json(*text, path);
 }
 
+// The target; a needs document given as one is named as such.
+Result<probe::Manifest> load_check_target(const std::string& target) {
+  auto manifest = load_manifest_operand(target);
+  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
+    manifest.error().detail += "; that is a needs document: pass it as the first argument, not --target";
+  }
+  return manifest;
+}
+
 int run_check(const CheckFlags& flags) {
   auto needs = load_needs(flags.needs);
   if (!needs) {
@@ -48,7 +57,7 @@ int run_check(const CheckFlags& flags) {
     return kExitBadInput;
   }
   check::Report report = check::check(*needs, *target);
-  report.target_live = is_live_target(flags.target);
+  report.target_live = is_live_operand(flags.target);
   report.target = report.target_live ? "live" : flags.target;
   const std::string text =
       flags.json ? check::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"

@@ -5,17 +5,13 @@
 #include "diff/diff.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 
-#include "base/files.hpp"
 #include "base/log.hpp"
-#include "base/version.hpp"
+#include "cli/manifest_operand.hpp"
 #include "cli/verbs.hpp"
-#include "probe/probe.hpp"
 
 namespace strata::cli {
 
@@ -23,7 +19,6 @@ namespace {
 
 constexpr int kExitDiffers = 1;
 constexpr int kExitBadInput = 2;
-constexpr std::size_t kManifestLimit = std::size_t{256} << 20;
 
 struct DiffFlags {
   std::vector<std::string> operands;
@@ -31,38 +26,6 @@ struct DiffFlags {
   bool json = false;
   bool all = false;
 };
-
-bool is_directory(const std::string& path) {
-  struct stat st = {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-probe::Manifest probe_root(const probe::Root& root) {
-  std::error_code ec;
-  const std::string cwd = root.is_live() ? std::filesystem::current_path(ec).string() : "/";
-  probe::Manifest manifest = probe::probe(root, probe::ProbeOptions{.layers = {}, .cwd = cwd});
-  manifest.generator = std::string(kVersion);
-  return manifest;
-}
-
-// One side of the comparison, whatever form it was given in.
-Result<probe::Manifest> load_side(const std::string& operand, bool as_root) {
-  if (!as_root && (operand == "live" || operand == "-")) {
-    return probe_root(probe::Root::live());
-  }
-  if (as_root || is_directory(operand)) {
-    auto root = probe::Root::open(operand);
-    if (!root) {
-      return std::unexpected(root.error());
-    }
-    return probe_root(*root);
-  }
-  auto text = read_small_file(operand, kManifestLimit, "read manifest");
-  if (!text) {
-    return std::unexpected(text.error());
-  }
-  return probe::manifest_from_json(*text, operand);
-}
 
 // The report without its cosmetic lines, unless --all.
 diff::Report shown(diff::Report report, bool all) {
@@ -88,8 +51,8 @@ int run_diff(const DiffFlags& flags) {
         sides.size()));
     return kExitBadInput;
   }
-  auto a = load_side(sides[0].first, sides[0].second);
-  auto b = a ? load_side(sides[1].first, sides[1].second) : Result<probe::Manifest>{};
+  auto a = load_manifest_operand(sides[0].first, sides[0].second);
+  auto b = a ? load_manifest_operand(sides[1].first, sides[1].second) : Result<probe::Manifest>{};
   if (!a || !b) {
     log::error("diff", !a ? a.error() : b.error());
     return kExitBadInput;

@@ -138,23 +138,13 @@ TEST(Advise, ALibraryOnlyDlopenLoadsMustComeWithTheSystemLayer) {
 
 TEST(Advise, AMissingPythonPackageNeedsAVenv) {
   ::unsetenv("VIRTUAL_ENV");
-  if (!path_exists("/usr/bin/python3")) {
-    GTEST_SKIP() << "no /usr/bin/python3";
-  }
   const TempDir dir;
-  const Finished venv = run({"/usr/bin/python3", "-m", "venv", dir / "app/.venv"});
-  if (venv.exit_code != 0) {
-    GTEST_SKIP() << "python3 -m venv failed (python3-venv missing?): " << describe(venv);
+  if (auto why = make_venv(dir / "app/.venv")) {
+    GTEST_SKIP() << *why;
   }
-  std::filesystem::create_directories(dir / "pkg/advise_demo");
-  write_file(dir / "pkg/advise_demo/__init__.py", "VERSION = '2.3.4'\n");
-  write_file(dir / "pkg/setup.py", "from setuptools import setup\nsetup()\n");
-  write_file(dir / "pkg/setup.cfg",
-             "[metadata]\nname = advise-demo\nversion = 2.3.4\n[options]\npackages = advise_demo\n");
-  const Finished pip = run(
-      {dir / "app/.venv/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", dir / "pkg"});
-  if (pip.exit_code != 0) {
-    GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
+  if (auto why = pip_install_offline(
+          dir / "app/.venv", write_python_project(dir / "pkg", "advise-demo", "advise_demo", "2.3.4"))) {
+    GTEST_SKIP() << *why;
   }
   // The target: this machine's manifest, which knows nothing of the test's venv.
   const std::string here = manifest_file(dir, "live.json", [](json&) {});

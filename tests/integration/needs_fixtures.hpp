@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "harness.hpp"
@@ -55,6 +57,40 @@ inline void lower_cpu(nlohmann::json& manifest) {
     }
   }
   set_fact(manifest, "hardware", "cpu.flags", flags);
+}
+
+// `python3 -m venv VENV`; the reason when this machine cannot make one.
+inline std::optional<std::string> make_venv(const std::string& venv) {
+  if (!path_exists("/usr/bin/python3")) {
+    return "no /usr/bin/python3";
+  }
+  const Finished f = run({"/usr/bin/python3", "-m", "venv", venv});
+  if (f.exit_code != 0) {
+    return "python3 -m venv failed (python3-venv missing?): " + describe(f);
+  }
+  return std::nullopt;
+}
+
+// A setuptools project in DIR: distribution NAME at VERSION, one package
+// MODULE whose VERSION attribute says the same. Returns DIR.
+inline std::string write_python_project(const std::string& dir, const std::string& name,
+                                        const std::string& module, const std::string& version) {
+  std::filesystem::create_directories(dir + "/" + module);
+  write_file(dir + "/" + module + "/__init__.py", "VERSION = '" + version + "'\n");
+  write_file(dir + "/setup.py", "from setuptools import setup\nsetup()\n");
+  write_file(dir + "/setup.cfg", "[metadata]\nname = " + name + "\nversion = " + version +
+                                     "\n[options]\npackages = " + module + "\n");
+  return dir;
+}
+
+// VENV/bin/pip install PROJECT, offline; the reason when it cannot.
+inline std::optional<std::string> pip_install_offline(const std::string& venv, const std::string& project) {
+  const Finished f =
+      run({venv + "/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", project});
+  if (f.exit_code != 0) {
+    return "pip could not install a local package offline: " + describe(f);
+  }
+  return std::nullopt;
 }
 
 // Needs GLIBC_2.34 (libpthread merged into libc there).

@@ -159,23 +159,13 @@ TEST(Trace, DlopenedLibraryIsMarked) {
 
 TEST(Trace, PythonPackageFromAVenv) {
   ::unsetenv("VIRTUAL_ENV");
-  if (!path_exists("/usr/bin/python3")) {
-    GTEST_SKIP() << "no /usr/bin/python3";
-  }
   const TempDir dir;
-  const Finished venv = run({"/usr/bin/python3", "-m", "venv", dir / "app/.venv"});
-  if (venv.exit_code != 0) {
-    GTEST_SKIP() << "python3 -m venv failed (python3-venv missing?): " << describe(venv);
+  if (auto why = make_venv(dir / "app/.venv")) {
+    GTEST_SKIP() << *why;
   }
-  fs::create_directories(dir / "pkg/demo_pkg");
-  write_file(dir / "pkg/demo_pkg/__init__.py", "VERSION = '0.1.2'\n");
-  write_file(dir / "pkg/setup.py", "from setuptools import setup\nsetup()\n");
-  write_file(dir / "pkg/setup.cfg",
-             "[metadata]\nname = demo-pkg\nversion = 0.1.2\n[options]\npackages = demo_pkg\n");
-  const Finished pip = run(
-      {dir / "app/.venv/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", dir / "pkg"});
-  if (pip.exit_code != 0) {
-    GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
+  if (auto why = pip_install_offline(dir / "app/.venv",
+                                     write_python_project(dir / "pkg", "demo-pkg", "demo_pkg", "0.1.2"))) {
+    GTEST_SKIP() << *why;
   }
   const std::string script = "import json, demo_pkg; print(demo_pkg.VERSION)";
   const Traced t = trace(dir, {"--isolation", "host"}, {dir / "app/.venv/bin/python", "-c", script});

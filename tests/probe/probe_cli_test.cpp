@@ -13,6 +13,7 @@
 #include <set>
 
 #include "harness.hpp"
+#include "needs_fixtures.hpp"
 
 namespace strata::test {
 namespace {
@@ -275,24 +276,14 @@ TEST(ProbeTree, HostAgainstDebianNamesTheSystemLayer) {
 
 TEST(ProbeLanguage, VenvWithALocallyBuiltPackage) {
   ::unsetenv("VIRTUAL_ENV");  // an active venv of the test runner's would win over the project's
-  if (!path_exists("/usr/bin/python3")) {
-    GTEST_SKIP() << "no /usr/bin/python3";
-  }
   const TempDir dir;
-  const Finished venv = run({"/usr/bin/python3", "-m", "venv", dir / "app/.venv"});
-  if (venv.exit_code != 0) {
-    GTEST_SKIP() << "python3 -m venv failed (python3-venv missing?): " << describe(venv);
+  if (auto why = make_venv(dir / "app/.venv")) {
+    GTEST_SKIP() << *why;
   }
-  fs::create_directories(dir / "pkg/demo_pkg");
-  write_file(dir / "pkg/demo_pkg/__init__.py", "VERSION = '0.1.2'\n");
-  write_file(dir / "pkg/setup.py", "from setuptools import setup\nsetup()\n");
-  write_file(dir / "pkg/setup.cfg",
-             "[metadata]\nname = demo-pkg\nversion = 0.1.2\n[options]\npackages = demo_pkg\n");
+  write_python_project(dir / "pkg", "demo-pkg", "demo_pkg", "0.1.2");
   probe_to(dir / "before.json", {"--layer", "language", "--cwd", dir / "app"});
-  const Finished pip = run(
-      {dir / "app/.venv/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", dir / "pkg"});
-  if (pip.exit_code != 0) {
-    GTEST_SKIP() << "pip could not install a local package offline: " << describe(pip);
+  if (auto why = pip_install_offline(dir / "app/.venv", dir / "pkg")) {
+    GTEST_SKIP() << *why;
   }
   probe_to(dir / "after.json", {"--layer", "language", "--cwd", dir / "app"});
   const json after = parse(strata({"probe", "--json", "--layer", "language", "--cwd", dir / "app"}));

@@ -1,4 +1,4 @@
-#include "cli/check_target.hpp"
+#include "cli/manifest_operand.hpp"
 
 #include <sys/stat.h>
 
@@ -29,26 +29,22 @@ bool is_directory(const std::string& path) {
 
 }  // namespace
 
-Result<probe::Manifest> load_check_target(const std::string& target) {
-  if (is_live_target(target)) {
+Result<probe::Manifest> load_manifest_operand(const std::string& operand, bool as_root) {
+  if (!as_root && is_live_operand(operand)) {
     return probe_root(probe::Root::live());
   }
-  if (is_directory(target)) {
-    auto root = probe::Root::open(target);
+  if (as_root || is_directory(operand)) {
+    auto root = probe::Root::open(operand);
     if (!root) {
       return std::unexpected(root.error());
     }
     return probe_root(*root);
   }
-  auto text = read_small_file(target, kInputLimit, "read manifest");
+  auto text = read_small_file(operand, kInputLimit, "read manifest");
   if (!text) {
     return std::unexpected(text.error());
   }
-  auto manifest = probe::manifest_from_json(*text, target);
-  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
-    manifest.error().detail += "; that is a needs document: pass it as the first argument, not --target";
-  }
-  return manifest;
+  return probe::manifest_from_json(*text, operand);
 }
 
 }  // namespace strata::cli

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <string>
 
 #include "base/unique_fd.hpp"
 
@@ -24,26 +26,57 @@ Result<> write_all(int fd, std::string_view bytes, const std::string& step, cons
   return {};
 }
 
-Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step) {
+namespace {
+
+// Writes into what is already there: a device (/dev/null, /dev/stdout), a FIFO.
+Result<> write_in_place(const std::string& path, std::string_view text, const std::string& step) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+  if (!fd) {
+    return fail_errno(step, path);
+  }
+  return write_all(fd.get(), text, step, path);
+}
+
+}  // namespace
+
+Result<> write_file_atomically(const std::string& given, std::string_view text, const std::string& step) {
+  // Only a regular file is replaced. Renaming over a device such as
+  // /dev/null would put a plain file in its place for everyone; over a
+  // symlink, it would replace the link instead of the file it names.
+  std::string path = given;
+  struct stat st = {};
+  if (::stat(given.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return fail(step, given, "is a directory");
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return write_in_place(given, text, step);
+    }
+    std::error_code ec;
+    path = std::filesystem::canonical(given, ec).string();
+    if (ec) {
+      return fail_errno(step, given, ec.value());
+    }
+  }
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) {
-    return fail_errno(step, path);  // the user named `path`; the temporary is ours
+    return fail_errno(step, given);  // the user named `given`; the temporary is ours
   }
-  if (auto ok = write_all(fd.get(), text, step, path); !ok) {
+  if (auto ok = write_all(fd.get(), text, step, given); !ok) {
     ::unlink(temp.c_str());
     return ok;
   }
   if (::fsync(fd.get()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return fail_errno(step, path, err);
+    return fail_errno(step, given, err);
   }
   fd.reset();
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return fail_errno(step, path, err);
+    return fail_errno(step, given, err);
   }
   return {};
 }

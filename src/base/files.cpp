@@ -39,44 +39,44 @@ Result<> write_in_place(const std::string& path, std::string_view text, const st
 
 }  // namespace
 
-Result<> write_file_atomically(const std::string& given, std::string_view text, const std::string& step) {
+Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step) {
   // Only a regular file is replaced. Renaming over a device such as
   // /dev/null would put a plain file in its place for everyone; over a
   // symlink, it would replace the link instead of the file it names.
-  std::string path = given;
+  std::string target = path;
   struct stat st = {};
-  if (::stat(given.c_str(), &st) == 0) {
+  if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
-      return fail(step, given, "is a directory");
+      return fail(step, path, "is a directory");
     }
     if (!S_ISREG(st.st_mode)) {
-      return write_in_place(given, text, step);
+      return write_in_place(path, text, step);
     }
     std::error_code ec;
-    path = std::filesystem::canonical(given, ec).string();
+    target = std::filesystem::canonical(path, ec).string();
     if (ec) {
-      return fail_errno(step, given, ec.value());
+      return fail_errno(step, path, ec.value());
     }
   }
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  const std::string temp = target + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) {
-    return fail_errno(step, given);  // the user named `given`; the temporary is ours
+    return fail_errno(step, path);  // the user named `path`; the temporary is ours
   }
-  if (auto ok = write_all(fd.get(), text, step, given); !ok) {
+  if (auto ok = write_all(fd.get(), text, step, path); !ok) {
     ::unlink(temp.c_str());
     return ok;
   }
   if (::fsync(fd.get()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return fail_errno(step, given, err);
+    return fail_errno(step, path, err);
   }
   fd.reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return fail_errno(step, given, err);
+    return fail_errno(step, path, err);
   }
   return {};
 }

@@ -15,6 +15,9 @@ namespace strata {
 Result<> write_all(int fd, std::string_view bytes, const std::string& step, const std::string& path);
 
 // `step` names the flag or action in the error ("write --json-status").
+// A regular file (or a symlink to one: its target) is replaced whole, through
+// a synced temporary beside it; a device or FIFO (/dev/null, /dev/stdout) is
+// written into as it is.
 Result<> write_file_atomically(const std::string& path, std::string_view text, const std::string& step);
 
 // Reads a whole regular file of at most `limit` bytes.

@@ -51,14 +51,12 @@ static_assert(std::ranges::is_sorted(kBaseline) && std::ranges::adjacent_find(kB
 
 // Allowed without a stop when an argument says so: mmap unless it maps
 // executable pages (a library being loaded), clone unless it creates
-// namespaces, open and openat of a directory (O_DIRECTORY: a listing, as
-// find, ls and Python's import path scanning do by the thousand; the files
-// that matter in it are opened themselves). CLONE_NEWTIME is left out: in
-// clone(2) its bit is part of the exit signal. openat2 takes its flags in
-// memory, where the filter cannot look: it always stops.
+// namespaces (kCloneNamespaceFlags), open and openat of a directory
+// (O_DIRECTORY: a listing, as find, ls and Python's import path scanning do
+// by the thousand; the files that matter in it are opened themselves).
+// openat2 takes its flags in memory, where the filter cannot look: it
+// always stops.
 constexpr auto kConditional = std::to_array<std::string_view>({"clone", "mmap", "open", "openat"});
-constexpr std::uint64_t kNamespaceFlags =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
 constexpr std::string_view kSource = "tracing filter";
 
@@ -93,14 +91,17 @@ Result<> add_baseline(scmp_filter_ctx ctx) {
   if (auto ok = allow(ctx, "mmap", &no_exec); !ok) {
     return ok;
   }
-  const std::uint32_t native = seccomp_arch_native();
-  const unsigned flags_arg = native == SCMP_ARCH_S390 || native == SCMP_ARCH_S390X ? 1 : 0;
   const scmp_arg_cmp no_namespaces{
-      .arg = flags_arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = kNamespaceFlags, .datum_b = 0};
+      .arg = clone_flags_argument(), .op = SCMP_CMP_MASKED_EQ, .datum_a = kCloneNamespaceFlags, .datum_b = 0};
   return allow(ctx, "clone", &no_namespaces);
 }
 
 }  // namespace
+
+unsigned clone_flags_argument() {
+  const std::uint32_t native = seccomp_arch_native();
+  return native == SCMP_ARCH_S390 || native == SCMP_ARCH_S390X ? 1 : 0;
+}
 
 std::span<const std::string_view> baseline_syscalls() {
   return kBaseline;

@@ -6,6 +6,9 @@
 // never stopped on, and therefore never counted.
 #pragma once
 
+#include <sched.h>
+
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -24,6 +27,15 @@ enum class TraceMode {
 // PROT_EXEC, clone without CLONE_NEW* flags, open/openat with O_DIRECTORY).
 [[nodiscard]] std::span<const std::string_view> baseline_syscalls();
 [[nodiscard]] std::span<const std::string_view> conditional_syscalls();
+
+// The clone(2) flags that create namespaces; a clone without them does not
+// stop. CLONE_NEWTIME is left out: in clone(2) its bit is part of the exit
+// signal.
+inline constexpr std::uint64_t kCloneNamespaceFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+
+// The argument of clone(2) that holds its flags on this architecture.
+[[nodiscard]] unsigned clone_flags_argument();
 
 // Compiles the filter with libseccomp for the native architecture. Calls from
 // another ABI (i386 through int 0x80) are all stopped on.

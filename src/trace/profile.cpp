@@ -51,9 +51,22 @@ nlohmann::json seccomp_profile(const TraceLog& log, TraceMode mode) {
       names.insert(name);
     }
   }
-  nlohmann::json profile{{"defaultAction", "SCMP_ACT_ERRNO"},
-                         {"defaultErrnoRet", ENOSYS},
-                         {"syscalls", {{{"names", names}, {"action", "SCMP_ACT_ALLOW"}}}}};
+  nlohmann::json rules = nlohmann::json::array();
+  // In the baseline mode every clone that creates namespaces stopped: if
+  // none was seen, the workload gets clone without those flags only.
+  if (mode == TraceMode::baseline && !log.syscalls.contains("clone")) {
+    names.erase("clone");
+    rules.push_back({{"names", {"clone"}},
+                     {"action", "SCMP_ACT_ALLOW"},
+                     {"args",
+                      {{{"index", clone_flags_argument()},
+                        {"value", kCloneNamespaceFlags},
+                        {"valueTwo", 0},
+                        {"op", "SCMP_CMP_MASKED_EQ"}}}}});
+  }
+  rules.insert(rules.begin(), nlohmann::json::object({{"names", names}, {"action", "SCMP_ACT_ALLOW"}}));
+  nlohmann::json profile{
+      {"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", ENOSYS}, {"syscalls", std::move(rules)}};
   if (const std::string_view arch = native_arch_name(); !arch.empty()) {
     profile["architectures"] = {arch};
   }

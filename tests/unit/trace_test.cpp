@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "isolate/sandbox/bpf_run.hpp"
 #include "isolate/sandbox/seccomp.hpp"
@@ -185,10 +186,11 @@ TEST(TraceProfile, LoadsAndAllowsOnlyWhatWasUsed) {
   EXPECT_EQ(profile["defaultErrnoRet"], 38);
   auto program = compile_seccomp_profile(profile.dump(), "trace profile");
   ASSERT_TRUE(program) << program.error().message();
-  const auto verdict = [&](int nr) {
+  const auto verdict = [&](int nr, std::uint64_t arg0 = 0) {
     seccomp_data data{};
     data.nr = nr;
     data.arch = seccomp_arch_native();
+    data.args[0] = arg0;
     return run_seccomp_bpf(program->instructions, data);
   };
   EXPECT_EQ(verdict(SYS_openat), SCMP_ACT_ALLOW);
@@ -198,6 +200,21 @@ TEST(TraceProfile, LoadsAndAllowsOnlyWhatWasUsed) {
   EXPECT_EQ(verdict(SYS_execve), SCMP_ACT_ALLOW);  // the runtime's exec
   EXPECT_EQ(verdict(SYS_io_uring_setup), SCMP_ACT_ERRNO(38));
   EXPECT_EQ(verdict(SYS_socket), SCMP_ACT_ERRNO(38));
+  // No namespace-creating clone was seen: a fork is allowed, a new user namespace is not.
+  EXPECT_EQ(verdict(SYS_clone, SIGCHLD), SCMP_ACT_ALLOW);
+  EXPECT_EQ(verdict(SYS_clone, CLONE_NEWUSER | SIGCHLD), SCMP_ACT_ERRNO(38));
+}
+
+TEST(TraceProfile, AllowsNamespaceClonesOnlyWhenTheWorkloadMadeThem) {
+  TraceLog log;
+  log.syscalls["clone"] = {.count = 1, .errors = 0};
+  auto program = compile_seccomp_profile(seccomp_profile(log, TraceMode::baseline).dump(), "trace profile");
+  ASSERT_TRUE(program) << program.error().message();
+  seccomp_data data{};
+  data.nr = SYS_clone;
+  data.arch = seccomp_arch_native();
+  data.args[0] = CLONE_NEWUSER | SIGCHLD;
+  EXPECT_EQ(run_seccomp_bpf(program->instructions, data), SCMP_ACT_ALLOW);
 }
 
 }  // namespace

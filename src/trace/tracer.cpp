@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -83,8 +84,23 @@ bool is_thread(pid_t tid) {
 
 struct Tracee {
   std::optional<Pending> pending;  // waiting for the call's exit stop
-  bool workload = false;           // carries the tracing filter
+  // An execve without an exit stop: PTRACE_EVENT_EXEC says it worked; the
+  // task's next stop or its end without one, that it failed.
+  std::optional<Pending> exec;
+  bool workload = false;  // carries the tracing filter
 };
+
+// The errno of an execve that did not exec, which no exit stop reported:
+// ENOENT when the file is not there in the task's root (a PATH search), else
+// EACCES (it exists but could not be run).
+int failed_exec_errno(pid_t tid, const std::string& path) {
+  if (path.empty()) {
+    return ENOENT;
+  }
+  const std::string in_root = "/proc/" + std::to_string(tid) + "/root" + path;
+  const bool root_readable = ::access(("/proc/" + std::to_string(tid) + "/root/").c_str(), F_OK) == 0;
+  return ::access(root_readable ? in_root.c_str() : path.c_str(), F_OK) == 0 ? EACCES : ENOENT;
+}
 
 class Tracer {
  public:
@@ -99,6 +115,7 @@ class Tracer {
   void on_new_task(pid_t tid, int event);
   void on_exec(pid_t tid);
   void resume(pid_t tid, int sig);
+  void exec_failed(pid_t tid, Tracee& tracee);
 
   pid_t child_;
   TraceLog log_;
@@ -123,6 +140,9 @@ Result<int> Tracer::loop() {
       return fail_errno("wait for the traced processes");
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      if (auto it = tracees_.find(tid); it != tracees_.end()) {
+        exec_failed(tid, it->second);
+      }
       tracees_.erase(tid);
       if (tid == child_) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -190,11 +210,21 @@ Result<> Tracer::on_seccomp(pid_t tid) {
   std::copy(std::begin(info.seccomp.args), std::end(info.seccomp.args), entry.args.begin());
   ++log_.stops;
   ++log_.syscalls[entry.name].count;
+  exec_failed(tid, tracee);  // an execve before this call did not exec
   if (returns(entry.name)) {
-    tracee.pending = on_entry(entry, TraceeReader(tid));
+    Pending pending = on_entry(entry, TraceeReader(tid));
+    // Its exit stop would only repeat what the exec event (or its absence) says.
+    (pending.kind == Pending::Kind::exec ? tracee.exec : tracee.pending) = std::move(pending);
   }
   resume(tid, 0);
   return {};
+}
+
+void Tracer::exec_failed(pid_t tid, Tracee& tracee) {
+  if (tracee.exec) {
+    on_exit(*tracee.exec, failed_exec_errno(tid, tracee.exec->path), log_);
+    tracee.exec.reset();
+  }
 }
 
 void Tracer::on_exit_stop(pid_t tid) {
@@ -246,9 +276,14 @@ void Tracer::on_exec(pid_t tid) {
   // A path the entry could not read (a non-dumpable process traced without
   // CAP_SYS_PTRACE): the program the kernel loaded, now that it is dumpable.
   Tracee& tracee = tracees_[tid];
-  if (tracee.pending && tracee.pending->kind == Pending::Kind::exec && tracee.pending->path.empty()) {
-    tracee.pending->path = TraceeReader(tid).exe_path().value_or("");
+  if (!tracee.exec) {
+    return;  // an exec the filter did not stop on (another ABI's number)
   }
+  if (tracee.exec->path.empty()) {
+    tracee.exec->path = TraceeReader(tid).exe_path().value_or("");
+  }
+  on_exit(*tracee.exec, 0, log_);
+  tracee.exec.reset();
 }
 
 [[noreturn]] void run_child(int ready, const std::function<int()>& body) {

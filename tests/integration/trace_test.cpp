@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -254,6 +255,28 @@ TEST(Trace, FollowsAMultiProcessShell) {
     EXPECT_NE(std::ranges::find(t.doc["needs"]["sysctls"], json("kernel.osrelease")),
               t.doc["needs"]["sysctls"].end());
     EXPECT_GE(t.doc["files"].size(), 4U) << "every executed ELF analyzed";
+  }
+}
+
+// An execve has no exit stop: the exec event says it worked, the task's next
+// stop (or its end) that it failed, and the file's absence in the task's root
+// that it was a probe.
+TEST(Trace, FailedExecsAreProbesOrFailures) {
+  TempDir dir;
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{"--isolation", "host"}, std::vector<std::string>{}}) {
+    const Traced t = trace(dir, flags, {"/bin/sh", "-c", "/no/such/tool; /etc/hostname; /bin/true"});
+    ASSERT_EQ(t.run.exit_code, 0) << describe(t.run);
+    const json& trace = t.doc["trace"];
+    std::map<std::string, std::string> access;
+    for (const json& file : trace["files"]) {
+      access[file["path"].get<std::string>() + " " + file["access"].get<std::string>()] = "";
+    }
+    EXPECT_TRUE(access.contains("/no/such/tool probe-missing")) << trace["files"].dump();
+    EXPECT_TRUE(access.contains("/etc/hostname failed")) << trace["files"].dump();
+    EXPECT_FALSE(has_path_ending(trace["executed"], "/hostname")) << trace["executed"].dump();
+    EXPECT_TRUE(has_path_ending(trace["executed"], "/true")) << trace["executed"].dump();
+    EXPECT_EQ(trace["syscalls"]["execve"]["errors"], 2) << trace["syscalls"].dump();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 
 namespace strata {
@@ -36,6 +37,20 @@ bool close_fds_except(std::vector<int> keep) {
 bool keep_across_exec(int fd) {
   const int flags = ::fcntl(fd, F_GETFD);
   return flags >= 0 && ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0;
+}
+
+int openat2_retrying(int dirfd, const char* path, const open_how& how) noexcept {
+  // Each retry needs another rename or mount to race with; a bound keeps a
+  // system that renames without pause from holding strata here forever.
+  constexpr int kAttempts = 128;
+  int fd = -1;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+    if (fd >= 0 || errno != EAGAIN) {
+      break;
+    }
+  }
+  return fd;
 }
 
 }  // namespace strata

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/fds.hpp"
 #include "base/log.hpp"
 #include "base/unique_fd.hpp"
 #include "image/unpack.hpp"
@@ -552,7 +552,7 @@ UniqueFd open_beneath(int dir, const std::string& path, std::uint64_t flags) {
   how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const std::string relative = path.empty() ? "." : path;
-  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, dir, relative.c_str(), &how, sizeof how)));
+  return UniqueFd(openat2_retrying(dir, relative.c_str(), how));
 }
 
 }  // namespace strata::image

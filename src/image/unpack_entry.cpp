@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fds.hpp"
 #include "base/log.hpp"
 #include "base/unique_fd.hpp"
 #include "image/unpack_internal.hpp"
@@ -73,7 +73,7 @@ UniqueFd resolve_in_root(int root, const std::string& path, std::uint64_t open_f
   how.flags = open_flags | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   const std::string relative = path.empty() ? "." : path;
-  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, root, relative.c_str(), &how, sizeof how)));
+  return UniqueFd(openat2_retrying(root, relative.c_str(), how));
 }
 
 struct Meta {

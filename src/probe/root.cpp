@@ -4,10 +4,11 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+
+#include "base/fds.hpp"
 
 namespace strata::probe {
 
@@ -43,7 +44,7 @@ UniqueFd Root::open_at(std::string_view path, int flags) const {
   open_how how{};
   how.flags = static_cast<std::uint64_t>(O_RDONLY | O_CLOEXEC | flags);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, fd_.get(), rel.c_str(), &how, sizeof how)));
+  return UniqueFd(openat2_retrying(fd_.get(), rel.c_str(), how));
 }
 
 std::optional<std::string> Root::read(std::string_view path, std::size_t limit) const {

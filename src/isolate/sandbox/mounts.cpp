@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fds.hpp"
 #include "base/unique_fd.hpp"
 
 namespace strata {
@@ -33,7 +34,7 @@ int pivot_root(const char* new_root, const char* put_old) {
 }
 
 int openat2(int dirfd, const char* path, const open_how& how) {
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+  return openat2_retrying(dirfd, path, how);
 }
 
 Result<> set_attrs(int fd, std::uint64_t attrs, bool recursive) {

@@ -20,12 +20,12 @@ flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 declare -A sources=(
   [seccomp_profile]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
   [seccomp_semantics]="src/isolate/sandbox/seccomp.cpp src/isolate/sandbox/seccomp_profile.cpp src/isolate/sandbox/seccomp_verify.cpp src/isolate/sandbox/bpf_run.cpp src/base/error.cpp"
-  [probe_formats]="src/probe/sys_ld_cache.cpp src/probe/sys_packages.cpp src/probe/sys_os_release.cpp src/probe/sys_fs.cpp src/probe/sys_text.cpp src/probe/root.cpp src/probe/manifest.cpp src/probe/manifest_reader.cpp src/base/error.cpp"
+  [probe_formats]="src/probe/sys_ld_cache.cpp src/probe/sys_packages.cpp src/probe/sys_os_release.cpp src/probe/sys_fs.cpp src/probe/sys_text.cpp src/probe/root.cpp src/probe/manifest.cpp src/probe/manifest_reader.cpp src/base/fds.cpp src/base/error.cpp"
   [oci]="src/image/oci.cpp src/image/digest.cpp src/base/sha256.cpp src/base/error.cpp"
-  [unpack]="src/image/unpack.cpp src/image/unpack_entry.cpp src/image/digest.cpp src/base/sha256.cpp src/base/log.cpp src/base/error.cpp"
+  [unpack]="src/image/unpack.cpp src/image/unpack_entry.cpp src/image/digest.cpp src/base/fds.cpp src/base/sha256.cpp src/base/log.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [elf]="src/analyze/elf_file.cpp src/analyze/elf_versions.cpp src/analyze/elf_notes.cpp src/analyze/script.cpp src/analyze/versions.cpp src/diff/version.cpp src/base/error.cpp"
-  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/parse.cpp src/base/error.cpp"
+  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
 )
 declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt")

@@ -93,12 +93,7 @@ int run_advise(Spec& spec, const AdviseFlags& flags, std::vector<std::string> co
 Runner attach_advise(CLI::App& command) {
   auto spec = std::make_shared<Spec>();
   auto flags = std::make_shared<AdviseFlags>();
-  command
-      .add_option(
-          "--target", flags->target,
-          "The target: a manifest (strata probe --json), a directory to probe as a root tree, or 'live' "
-          "(default: this machine, probed now)")
-      ->type_name("MANIFEST");
+  add_target_option(command, flags->target);
   command.add_option("--out", flags->out, "Also write the traced strata.needs/v1 document to FILE")
       ->type_name("FILE");
   command.add_flag("--json", flags->json,

@@ -36,22 +36,13 @@ Result<check::Needs> load_needs(const std::string& path) {
   return check::needs_from_json(*text, path);
 }
 
-// The target; a needs document given as one is named as such.
-Result<probe::Manifest> load_check_target(const std::string& target) {
-  auto manifest = load_manifest_operand(target);
-  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
-    manifest.error().detail += "; that is a needs document: pass it as the first argument, not --target";
-  }
-  return manifest;
-}
-
 int run_check(const CheckFlags& flags) {
   auto needs = load_needs(flags.needs);
   if (!needs) {
     log::error("check", needs.error());
     return kExitBadInput;
   }
-  auto target = load_check_target(flags.target);
+  auto target = load_manifest_operand(flags.target);
   if (!target) {
     log::error("check", target.error());
     return kExitBadInput;
@@ -77,12 +68,7 @@ Runner attach_check(CLI::App& command) {
                   "A strata.needs/v1 document (strata analyze --json, strata trace --out)")
       ->required()
       ->type_name("NEEDS.json");
-  command
-      .add_option(
-          "--target", flags->target,
-          "The target: a manifest (strata probe --json), a directory to probe as a root tree, or 'live' "
-          "(default: this machine, probed now)")
-      ->type_name("MANIFEST");
+  add_target_option(command, flags->target);
   command.add_flag("--json", flags->json, "Write the report as JSON (schema strata.check/v1, docs/check.md)");
   command.footer(
       "Exit status: 0 when the target meets every need, 1 when something is unmet, 2 on unusable input.");

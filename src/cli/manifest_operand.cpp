@@ -44,7 +44,20 @@ Result<probe::Manifest> load_manifest_operand(const std::string& operand, bool a
   if (!text) {
     return std::unexpected(text.error());
   }
-  return probe::manifest_from_json(*text, operand);
+  auto manifest = probe::manifest_from_json(*text, operand);
+  if (!manifest && manifest.error().detail.find("\"strata.needs/v1\"") != std::string::npos) {
+    manifest.error().detail += "; that is a needs document (strata check takes it as its first argument)";
+  }
+  return manifest;
+}
+
+void add_target_option(CLI::App& command, std::string& target) {
+  command
+      .add_option(
+          "--target", target,
+          "The target: a manifest (strata probe --json), a directory to probe as a root tree, or 'live' "
+          "(default: this machine, probed now)")
+      ->type_name("MANIFEST");
 }
 
 }  // namespace strata::cli

@@ -3,6 +3,7 @@
 // probed as a root tree, or a strata.manifest/v1 file.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "base/error.hpp"
@@ -17,5 +18,8 @@ namespace strata::cli {
 
 // `as_root`: the operand is a directory to probe (--root), whatever it looks like.
 [[nodiscard]] Result<probe::Manifest> load_manifest_operand(const std::string& operand, bool as_root = false);
+
+// --target MANIFEST, as strata check and strata advise take it.
+void add_target_option(CLI::App& command, std::string& target);
 
 }  // namespace strata::cli

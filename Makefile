@@ -24,6 +24,9 @@ DEB_PACKAGES += podman runc
 DEB_PACKAGES += libcurl4-openssl-dev docker-registry apache2-utils openssl
 # `strata analyze` (issue 6) reads ELF files with elfutils' libelf (static libelf.a).
 DEB_PACKAGES += libelf-dev
+# --isolation vm (issue 7): QEMU's microvm (qemu-system-common brings virtiofsd)
+# and a guest kernel whose virtio drivers are modules strata packs.
+DEB_PACKAGES += qemu-system-x86 linux-image-cloud-amd64
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 # bench/container.sh: the container peers (umoci is in DEB_PACKAGES).

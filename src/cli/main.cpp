@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <string_view>
 
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "base/version.hpp"
 #include "cli/verbs.hpp"
+#include "vm/guest/init.hpp"
 
 namespace {
 
@@ -38,6 +40,11 @@ constexpr std::array kVerbs{
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The VM guest's init (`/init vm-init` in strata's initramfs): not a verb
+  // users call, so it is not in the table or --help.
+  if (argc == 2 && std::string_view(argv[1]) == "vm-init") {
+    return strata::vm::guest_init_main();
+  }
   CLI::App app{"strata: diagnose, decide and run at the right isolation layer", "strata"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(strata::kVersion));

@@ -11,6 +11,7 @@
 #include "base/parse.hpp"
 #include "container/prepare.hpp"
 #include "isolate/backend.hpp"
+#include "vm/vm_backend.hpp"
 
 namespace strata::cli {
 
@@ -139,19 +140,51 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
           [&spec](const std::string& t) {
             spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
           },
-          "Isolation layer: sandbox (default), container (the default with --image) or host")
+          "Isolation layer: sandbox (default), container (the default with --image), vm or host")
       ->type_name("LAYER");
   command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
   command
       .add_option_function<std::string>(
           "--net", [&spec](const std::string& t) { spec.net = value_or_throw(parse_net(t), "--net"); },
-          "none: a new network namespace with only loopback (default); host: the host's network")
+          "none: a new network namespace with only loopback (default); host: the host's network; "
+          "user: QEMU's user-mode network (--isolation vm)")
       ->type_name("MODE");
   each(
       command, "--share",
       [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
       "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
       ->type_name("NS");
+}
+
+void add_vm_flags(CLI::App& command, Spec& spec) {
+  VmSpec& vm = spec.vm;
+  command
+      .add_option("--kernel", vm.kernel,
+                  "With --isolation vm: the guest kernel (default: the newest /boot/vmlinuz-*)")
+      ->type_name("PATH");
+  command
+      .add_option(
+          "--initrd", vm.initrd,
+          "With --isolation vm: boot this initramfs instead of strata's (its init must be strata vm-init)")
+      ->type_name("PATH");
+  command
+      .add_option_function<std::string>(
+          "--vm-memory",
+          [&vm](const std::string& t) { vm.memory_bytes = value_or_throw(parse_size(t), "--vm-memory"); },
+          "With --isolation vm: the guest's RAM (default 512m)")
+      ->type_name("SIZE");
+  command
+      .add_option_function<std::string>(
+          "--vm-cpus",
+          [&vm](const std::string& t) {
+            vm.cpus = static_cast<unsigned>(value_or_throw(parse_uint(t, 1, 64), "--vm-cpus"));
+          },
+          "With --isolation vm: the guest's vCPUs (default 1)")
+      ->type_name("N");
+  command.add_option("--vm-engine", vm.engine, "With --isolation vm: the VMM (qemu)")->type_name("NAME");
+  command
+      .add_option("--keep-console", vm.keep_console, "With --isolation vm: save the guest's console to FILE")
+      ->type_name("FILE");
 }
 
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp) {
@@ -245,6 +278,13 @@ int report(const Spec& spec, const Outcome& outcome, std::string_view verb) {
 int execute(const Spec& spec, const Plan& plan, std::string_view verb) {
   if (spec.dry_run) {
     (void)std::fputs(to_text(plan).c_str(), stdout);
+    if (plan.vm) {
+      auto command = vm::describe_command(plan);
+      if (!command) {
+        return report(spec, Outcome::from_error(command.error()), verb);
+      }
+      (void)std::fputs(command->c_str(), stdout);
+    }
     return 0;
   }
   auto outcome = make_backend(plan.isolation)->run(plan);

@@ -20,6 +20,8 @@ void add_process_flags(CLI::App& command, Spec& spec);
 // --cap-add, --cap-drop, --rlimit, --landlock and, when `seccomp`, --seccomp.
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp = true);
 void add_resource_flags(CLI::App& command, Spec& spec);
+// --kernel, --initrd, --vm-memory, --vm-cpus, --vm-engine, --keep-console.
+void add_vm_flags(CLI::App& command, Spec& spec);
 
 // The workload's words: everything from the first non-flag word on (the
 // subcommand must use prefix_command()), or those after "--". nullopt, with

@@ -2,6 +2,7 @@
 
 #include "isolate/host/host_backend.hpp"
 #include "isolate/sandbox/sandbox_backend.hpp"
+#include "vm/vm_backend.hpp"
 
 namespace strata {
 
@@ -12,6 +13,8 @@ std::unique_ptr<Backend> make_backend(Isolation isolation) {
     case Isolation::sandbox:
     case Isolation::container:  // a sandbox whose root is an image (Plan::overlay or a copy)
       return std::make_unique<SandboxBackend>();
+    case Isolation::vm:
+      return std::make_unique<vm::VmBackend>();
   }
   return nullptr;
 }

@@ -280,6 +280,32 @@ void use_container(const ContainerRoot& container, const HostFacts& host, Plan& 
   plan.root_read_only = container.read_only;
 }
 
+// The guest has its own kernel: no namespaces, ids maps or filters on the
+// host side. What the Plan keeps is the root the host serves (system dirs,
+// rootfs or image, and the binds) and the process the guest's init starts.
+Plan build_vm_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container, Plan plan) {
+  plan.vm =
+      VmPlan{.machine = spec.vm, .network = spec.net == NetMode::user, .private_tmp = container == nullptr};
+  plan.hostname = spec.hostname.value_or("strata");
+  plan.process.uid = spec.uid;
+  plan.process.gid = spec.gid;
+  plan.process.rlimits = spec.rlimits;
+  plan.rootfs = spec.rootfs;
+  plan.seccomp =
+      SeccompChoice{.kind = SeccompChoice::Kind::unconfined, .path = {}, .program = {}, .program_name = {}};
+  plan.landlock = LandlockMode::off;
+  if (container != nullptr) {
+    use_container(*container, host, plan);
+    if (!plan.resources.stop_signal) {
+      plan.resources.stop_signal = container->stop_signal;
+    }
+  } else if (!spec.rootfs) {
+    add_system_dirs(host, plan.mounts);
+  }
+  add_user_mounts(spec, plan.mounts);
+  return plan;
+}
+
 }  // namespace
 
 Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container) {
@@ -291,6 +317,9 @@ Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* co
   plan.process.cwd_required = spec.workdir.has_value();
   plan.process.pass_fds = spec.pass_fds;
   plan.resources = spec.resources;
+  if (spec.isolation == Isolation::vm) {
+    return build_vm_plan(spec, host, container, std::move(plan));
+  }
   if (spec.isolation == Isolation::host) {
     // Of the policies only a filter strata compiled (strata trace's) applies on the host.
     if (spec.seccomp.kind == SeccompChoice::Kind::program) {
@@ -438,11 +467,41 @@ std::string describe_hardening(const Plan& plan) {
   return out;
 }
 
+std::string describe_vm(const Plan& plan) {
+  const VmSpec& m = plan.vm->machine;
+  std::string out =
+      fmt::format("machine: {} microvm, {} MiB, {} vCPU{}, accelerator: KVM if usable, else TCG\n", m.engine,
+                  m.memory_bytes >> 20U, m.cpus, m.cpus == 1 ? "" : "s");
+  out += fmt::format("kernel: {}\n", m.kernel.value_or("the newest /boot/vmlinuz-*"));
+  out += fmt::format("initrd: {}\n", m.initrd.value_or("strata's (init: strata vm-init, virtio modules)"));
+  out += fmt::format("network: {}\n",
+                     plan.vm->network ? "QEMU user-mode (10.0.2.15 via 10.0.2.2)" : "none (no NIC)");
+  out += fmt::format("hostname: {}\n", plan.hostname.value_or("strata"));
+  out +=
+      fmt::format("root (virtio-fs): {}{}\n", describe_root(plan), plan.root_read_only ? " (read-only)" : "");
+  out += "mounts:\n";
+  for (const auto& s : plan.mounts) {
+    out += "  " + describe(s) + "\n";
+  }
+  out += "  the guest's own: proc /proc, sysfs /sys, devtmpfs /dev, devpts /dev/pts, tmpfs /dev/shm\n";
+  out += fmt::format("user: uid {} gid {} (the guest's ids)\n", plan.process.uid, plan.process.gid);
+  for (const auto& limit : plan.process.rlimits) {
+    out += fmt::format("rlimit: {} soft={} hard={}\n", limit.name, limit.soft, limit.hard);
+  }
+  if (plan.resources.timeout) {
+    out += fmt::format("timeout: {}ms (then the VM is killed after {}ms)\n", plan.resources.timeout->count(),
+                       plan.resources.kill_after.count());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_text(const Plan& plan) {
   std::string out = fmt::format("isolation: {}\n", to_string(plan.isolation));
-  if (plan.isolation != Isolation::host) {
+  if (plan.vm) {
+    out += describe_vm(plan);
+  } else if (plan.isolation != Isolation::host) {
     std::vector<std::string> names;
     names.reserve(plan.namespaces.size());
     for (Namespace ns : plan.namespaces) {

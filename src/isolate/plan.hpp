@@ -119,8 +119,20 @@ struct ContainerRoot {
   std::optional<int> stop_signal;  // the image's StopSignal
 };
 
+// --isolation vm: the guest machine. The root is served to the guest over
+// virtio-fs: the system dirs (or the rootfs, or the image's layers) and the
+// binds in `mounts`; /proc, /sys, /dev and the tmpfs mounts are the guest's.
+struct VmPlan {
+  VmSpec machine;
+  bool network = false;     // --net user: QEMU's user-mode network
+  bool private_tmp = true;  // a tmpfs on /tmp (an image has its own /tmp)
+
+  bool operator==(const VmPlan&) const = default;
+};
+
 struct Plan {
   Isolation isolation = Isolation::sandbox;
+  std::optional<VmPlan> vm;
   std::vector<Namespace> namespaces;  // the new ones
   IdMap uid_map;
   IdMap gid_map;

@@ -43,6 +43,8 @@ std::string_view to_string(Isolation isolation) {
       return "sandbox";
     case Isolation::container:
       return "container";
+    case Isolation::vm:
+      return "vm";
   }
   return "?";
 }
@@ -139,7 +141,10 @@ Result<NetMode> parse_net(std::string_view text) {
   if (text == "host") {
     return NetMode::host;
   }
-  return fail("parse --net", std::string(text), "expected none or host");
+  if (text == "user") {
+    return NetMode::user;
+  }
+  return fail("parse --net", std::string(text), "expected none, host or user (user: --isolation vm only)");
 }
 
 Result<Isolation> parse_isolation(std::string_view text) {
@@ -152,7 +157,10 @@ Result<Isolation> parse_isolation(std::string_view text) {
   if (text == "container") {
     return Isolation::container;
   }
-  return fail("parse --isolation", std::string(text), "expected host, sandbox or container");
+  if (text == "vm") {
+    return Isolation::vm;
+  }
+  return fail("parse --isolation", std::string(text), "expected host, sandbox, container or vm");
 }
 
 Result<ImageMount> parse_image_mount(std::string_view text) {

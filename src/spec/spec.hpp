@@ -15,7 +15,8 @@
 namespace strata {
 
 // container: a sandbox whose root is an OCI image (--image).
-enum class Isolation { host, sandbox, container };
+// vm: a QEMU microvm guest whose init is strata (src/vm/).
+enum class Isolation { host, sandbox, container, vm };
 
 // How an image's layers become the root: overlayfs, or a private copy where
 // overlayfs is unavailable.
@@ -28,7 +29,8 @@ enum class WritableLayer { automatic, memory, disk };
 // The namespaces a sandbox can be given; user and mount are always new.
 enum class Namespace { user, mount, pid, ipc, uts, net, cgroup };
 
-enum class NetMode { none, host };
+// user: QEMU's user-mode network, for --isolation vm.
+enum class NetMode { none, host, user };
 
 enum class PtyMode { automatic, never };
 
@@ -86,8 +88,26 @@ struct Resources {
   [[nodiscard]] bool needs_cgroup() const { return memory_bytes || pids || cpus || timeout; }
 };
 
+// --isolation vm: the guest machine and what boots it.
+struct VmSpec {
+  std::optional<std::string> kernel;  // default: the newest /boot/vmlinuz-*
+  std::optional<std::string>
+      initrd;  // replaces strata's own initramfs (the guest's init must speak the channel)
+  std::uint64_t memory_bytes = 512ULL << 20;
+  unsigned cpus = 1;
+  std::string engine = "qemu";
+  std::optional<std::string> keep_console;  // save the guest's console to this file
+
+  bool operator==(const VmSpec&) const = default;
+  [[nodiscard]] bool customized() const {
+    return kernel || initrd || memory_bytes != (512ULL << 20) || cpus != 1 || engine != "qemu" ||
+           keep_console;
+  }
+};
+
 struct Spec {
   Isolation isolation = Isolation::sandbox;
+  VmSpec vm;
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
 
   std::optional<std::string> rootfs;  // a whole directory tree as /
@@ -130,8 +150,8 @@ Result<MountSpec> parse_bind(std::string_view text, MountKind kind);  // SRC[:DS
 Result<MountSpec> parse_tmpfs(std::string_view text);                 // DST[:SIZE]
 Result<EnvVar> parse_env(std::string_view text);                      // NAME=VALUE
 Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
-Result<NetMode> parse_net(std::string_view text);                     // none | host
-Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox | container
+Result<NetMode> parse_net(std::string_view text);                     // none | host | user
+Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox | container | vm
 Result<ImageMount> parse_image_mount(std::string_view text);          // auto | overlay | copy
 Result<WritableLayer> parse_writable_layer(std::string_view text);    // memory | disk
 

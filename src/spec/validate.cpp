@@ -76,10 +76,66 @@ Result<> check_container(const Spec& spec) {
   return {};
 }
 
+// --isolation vm: the guest's kernel is its own, so the host-side sandbox
+// policies have nothing to act on; flags that would silently do nothing are
+// refused, each with what to use instead.
+Result<> check_vm(const Spec& spec) {
+  if (spec.isolation != Isolation::vm) {
+    if (spec.vm.customized()) {
+      return fail("check flags", "--kernel/--initrd/--vm-*/--keep-console", "need --isolation vm");
+    }
+    if (spec.net == NetMode::user) {
+      return fail("check flags", "--net user", "is QEMU's user-mode network: it needs --isolation vm");
+    }
+    return {};
+  }
+  const std::pair<bool, const char*> refused[] = {
+      {spec.net == NetMode::host, "--net host: a VM cannot share the host's network stack; use --net user"},
+      {!spec.shared.empty(), "--share: the guest has its own kernel and so its own namespaces"},
+      {!spec.cap_add.empty() || !spec.cap_drop.empty(),
+       "--cap-add/--cap-drop: the workload runs as the guest's root (or --uid); capabilities inside the "
+       "guest are not restricted yet"},
+      {spec.seccomp.kind == SeccompChoice::Kind::file || spec.seccomp.kind == SeccompChoice::Kind::program,
+       "--seccomp: filters are not installed inside the guest yet"},
+      {spec.landlock == LandlockMode::require,
+       "--landlock require: Landlock is not applied inside the guest yet"},
+      {!spec.pass_fds.empty(), "--pass-fd: a file descriptor cannot cross into a VM"},
+      {spec.resources.memory_bytes.has_value(), "--memory: use --vm-memory, the guest's RAM"},
+      {spec.resources.cpus.has_value(), "--cpus: use --vm-cpus, the guest's vCPUs"},
+      {spec.resources.pids.has_value(), "--pids: not enforced inside the guest yet"},
+  };
+  for (const auto& [given, why] : refused) {
+    if (given) {
+      return fail("check flags", "--isolation vm", why);
+    }
+  }
+  if (spec.vm.memory_bytes < (64ULL << 20) || spec.vm.memory_bytes > (1ULL << 40)) {
+    return fail("check --vm-memory", std::to_string(spec.vm.memory_bytes >> 20U) + " MiB",
+                "must be between 64 MiB and 1 TiB");
+  }
+  if (spec.vm.cpus < 1 || spec.vm.cpus > 64) {
+    return fail("check --vm-cpus", std::to_string(spec.vm.cpus), "must be between 1 and 64");
+  }
+  if (spec.vm.engine != "qemu") {
+    return fail("check --vm-engine", spec.vm.engine,
+                "only qemu is supported yet (firecracker and cloud-hypervisor are not)");
+  }
+  for (const auto* file : {&spec.vm.kernel, &spec.vm.initrd}) {
+    struct stat st = {};
+    if (*file && ::stat((*file)->c_str(), &st) != 0) {
+      return fail_errno(file == &spec.vm.kernel ? "check --kernel" : "check --initrd", **file);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<> validate(const Spec& spec) {
   if (auto ok = check_container(spec); !ok) {
+    return ok;
+  }
+  if (auto ok = check_vm(spec); !ok) {
     return ok;
   }
   // With --image, the image's Entrypoint and Cmd may provide the command.

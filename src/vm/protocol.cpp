@@ -22,6 +22,7 @@ bool known_type(std::uint8_t type) {
     case FrameType::stderr_data:
     case FrameType::status:
     case FrameType::error:
+    case FrameType::ready:
       return true;
   }
   return false;
@@ -70,7 +71,8 @@ Result<> FrameReader::feed(std::string_view bytes) {
     if (buffer_.size() - at - kHeaderSize < size) {
       break;
     }
-    frames_.push_back(Frame{.type = static_cast<FrameType>(type), .payload = buffer_.substr(at + kHeaderSize, size)});
+    frames_.push_back(
+        Frame{.type = static_cast<FrameType>(type), .payload = buffer_.substr(at + kHeaderSize, size)});
     at += kHeaderSize + size;
   }
   buffer_.erase(0, at);
@@ -89,7 +91,8 @@ std::optional<Frame> FrameReader::next() {
 std::string to_json_text(const Job& job) {
   nlohmann::json shares = nlohmann::json::array();
   for (const auto& share : job.shares) {
-    shares.push_back({{"tag", share.tag}, {"destination", share.destination}, {"read_only", share.read_only}});
+    shares.push_back(
+        {{"tag", share.tag}, {"destination", share.destination}, {"read_only", share.read_only}});
   }
   nlohmann::json tmpfs = nlohmann::json::array();
   for (const auto& mount : job.tmpfs) {

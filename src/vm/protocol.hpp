@@ -36,6 +36,7 @@ enum class FrameType : std::uint8_t {
   stderr_data = 17,
   status = 18,  // how the workload ended, as JSON (GuestStatus)
   error = 19,   // init failed before or while starting the workload, as JSON (Error)
+  ready = 20,   // init is up and listening: the host sends the Job (and stops its boot watchdog)
 };
 
 struct Frame {
@@ -79,10 +80,10 @@ struct Job {
   std::uint32_t gid = 0;
   std::string hostname = "strata";
   std::vector<RlimitSpec> rlimits;
-  std::vector<Share> shares;      // the root first, then in mount order
-  std::vector<MountSpec> tmpfs;   // --tmpfs, mounted after the shares
-  bool private_tmp = true;        // a tmpfs on /tmp (not for an image: it has its own)
-  bool network = false;           // --net user: bring up eth0 for QEMU's user-mode network
+  std::vector<Share> shares;     // the root first, then in mount order
+  std::vector<MountSpec> tmpfs;  // --tmpfs, mounted after the shares
+  bool private_tmp = true;       // a tmpfs on /tmp (not for an image: it has its own)
+  bool network = false;          // --net user: bring up eth0 for QEMU's user-mode network
 
   bool operator==(const Job&) const = default;
 };
@@ -93,8 +94,8 @@ Result<Job> parse_job(std::string_view text);
 // How the workload ended, as the guest saw it.
 struct GuestStatus {
   enum class Kind { exited, signaled, exec_failed } kind = Kind::exited;
-  int code = 0;    // exited: the exit status; signaled: the signal; exec_failed: 126 or 127
-  int err = 0;     // exec_failed: errno of execve
+  int code = 0;        // exited: the exit status; signaled: the signal; exec_failed: 126 or 127
+  int err = 0;         // exec_failed: errno of execve
   std::string detail;  // exec_failed: the path tried
 
   bool operator==(const GuestStatus&) const = default;

@@ -61,7 +61,7 @@ Result<std::string> find_qemu() {
     if (dir.empty()) {
       continue;
     }
-    const std::string candidate = fmt::format("{}/{}", dir, kName);
+    std::string candidate = fmt::format("{}/{}", dir, kName);
     if (::access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }

@@ -21,7 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64UL * 1024;
 constexpr std::size_t kConsoleLines = 40;
 // After the guest's last word, how long its power-off may take.
 constexpr milliseconds kShutdownGrace{3000};
@@ -220,7 +220,9 @@ class Loop {
       }
       const std::string_view bytes(buffer.data(), static_cast<std::size_t>(n));
       if (s_.console_file) {
-        (void)write_all(s_.console_file.get(), bytes, "write --keep-console", "");
+        if (!write_all(s_.console_file.get(), bytes, "write --keep-console", "")) {
+          s_.console_file.reset();  // a full disk ends the copy, not the run
+        }
       }
       for (char c : bytes) {
         if (c == '\n') {
@@ -277,7 +279,7 @@ class Loop {
       if (n < 0) {
         return;
       }
-      if (into.size() < 16 * 1024) {
+      if (into.size() < 16UL * 1024) {
         into.append(buffer.data(), static_cast<std::size_t>(n));
       }
     }

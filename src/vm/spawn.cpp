@@ -34,7 +34,7 @@ constexpr int kScratchBase = 512;
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::signal(SIGPIPE, SIG_DFL);
+  (void)::signal(SIGPIPE, SIG_DFL);
   if (options.before_exec) {
     if (auto ok = options.before_exec(); !ok) {
       die(ok.error());

@@ -13,7 +13,7 @@ namespace {
 
 std::uint64_t now_ns() {
   timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+  (void)::clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 

@@ -203,6 +203,8 @@ Result<Outcome> VmBackend::run(const Plan& plan) {
   if (accel->kind == AccelKind::tcg && !accel->cached) {
     log::warn("{}", describe(*accel));
   }
+  log::debug("vm: kernel {} ({}), accelerator {}{}", kernel->path, kernel->release, accel_name(accel->kind),
+             accel->reason.empty() ? "" : " (" + accel->reason + ")");
   return boot_and_run(plan, *qemu, *kernel, *accel);
 }
 

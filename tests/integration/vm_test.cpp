@@ -201,6 +201,28 @@ TEST(Vm, BadKernelsAndAMissingQemuFailFastWithOneLine) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 90s);
 }
 
+TEST(Vm, AGuestPanicIsReportedWithTheConsoleLines) {
+  SKIP_WITHOUT_VM();
+  TempDir dir;
+  auto f = vm({"--keep-console", dir / "console.txt"},
+              {"/bin/sh", "-c", "echo c > /proc/sysrq-trigger; sleep 60"});
+  EXPECT_EQ(f.exit_code, 125) << describe(f);
+  EXPECT_NE(f.err.find("Kernel panic"), std::string::npos) << describe(f);
+  EXPECT_EQ(lines(f.err).size(), 1U) << describe(f);
+  EXPECT_NE(read_file(dir / "console.txt").value_or("").find("sysrq"), std::string::npos);
+}
+
+TEST(Vm, SignalsToStrataReachTheWorkload) {
+  SKIP_WITHOUT_VM();
+  auto running = Process::start({strata_bin(), "run", "--isolation", "vm", "--", "/bin/sh", "-c",
+                                 "trap 'echo got-term; exit 5' TERM; echo ready; sleep 600 & wait"});
+  ASSERT_EQ(running.read_line(120s).value_or("<none>"), "ready");
+  running.kill(SIGTERM);
+  auto f = running.wait(60s);
+  EXPECT_EQ(f.exit_code, 5) << describe(f);
+  EXPECT_NE(f.out.find("got-term"), std::string::npos) << describe(f);
+}
+
 TEST(Vm, DryRunPrintsTheQemuCommandLine) {
   SKIP_WITHOUT_VM();
   auto f = strata(

@@ -23,7 +23,7 @@ namespace strata::vm::guest {
 
 namespace {
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64UL * 1024;
 
 struct Pipe {
   UniqueFd read;
@@ -53,7 +53,7 @@ void set_nonblocking(int fd) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::signal(SIGPIPE, SIG_DFL);
+  (void)::signal(SIGPIPE, SIG_DFL);
   ::setsid();
   if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) {
     die(errno);
@@ -156,7 +156,7 @@ class Relay {
     }
   }
 
-  Result<> relay_output(UniqueFd& fd, FrameType type, short revents) {
+  Result<> relay_output(UniqueFd& fd, FrameType type, short revents) const {
     if (revents == 0) {
       return {};
     }
@@ -291,7 +291,7 @@ Result<GuestStatus> run_workload(const Job& job, int channel, FrameReader& reade
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &chld, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  (void)::signal(SIGPIPE, SIG_IGN);
   UniqueFd signals(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signals) {
     return fail_errno("watch the workload");
@@ -305,11 +305,13 @@ Result<GuestStatus> run_workload(const Job& job, int channel, FrameReader& reade
   }
   // Everything the child needs, allocated before fork.
   std::vector<char*> argv;
+  argv.reserve(job.argv.size() + 1);
   for (const auto& word : job.argv) {
     argv.push_back(const_cast<char*>(word.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   argv.push_back(nullptr);
   std::vector<char*> env;
+  env.reserve(job.env.size() + 1);
   for (const auto& var : job.env) {
     env.push_back(const_cast<char*>(var.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }

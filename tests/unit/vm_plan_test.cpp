@@ -1,0 +1,136 @@
+// --isolation vm as data: the Plan the guest gets, the Job its init is sent,
+// the QEMU command line, and the flags the VM refuses.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "isolate/plan.hpp"
+#include "vm/qemu.hpp"
+#include "vm/vm_backend.hpp"
+
+namespace strata {
+namespace {
+
+HostFacts host_facts() {
+  HostFacts host;
+  host.uid = 0;
+  host.gid = 0;
+  host.cwd = "/home/me";
+  host.environ = {{"PATH", "/usr/bin:/bin"}, {"SECRET", "x"}};
+  host.top_level = {{"/usr", std::nullopt}, {"/etc", std::nullopt}, {"/bin", "usr/bin"}};
+  return host;
+}
+
+Spec vm_spec() {
+  Spec spec;
+  spec.isolation = Isolation::vm;
+  spec.argv = {"uname", "-r"};
+  return spec;
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& word) {
+  return std::ranges::find(argv, word) != argv.end();
+}
+
+TEST(VmPlan, TheRootIsTheSystemDirsAndTheGuestMountsItsOwnKernelFilesystems) {
+  Spec spec = vm_spec();
+  spec.mounts.push_back(
+      MountSpec{.kind = MountKind::tmpfs, .source = {}, .destination = "/scratch", .size = 4096});
+  const Plan plan = build_plan(spec, host_facts());
+  ASSERT_TRUE(plan.vm.has_value());
+  EXPECT_TRUE(plan.namespaces.empty());
+  EXPECT_TRUE(plan.root_read_only);
+  for (const auto& step : plan.mounts) {
+    EXPECT_NE(step.kind, StepKind::proc) << "the guest mounts its own /proc";
+    EXPECT_NE(step.kind, StepKind::mask);
+  }
+  const vm::Job job = vm::make_job(plan);
+  ASSERT_EQ(job.shares.size(), 1U);
+  EXPECT_EQ(job.shares[0].destination, "/");
+  EXPECT_TRUE(job.shares[0].read_only);
+  ASSERT_EQ(job.tmpfs.size(), 1U);
+  EXPECT_EQ(job.tmpfs[0].destination, "/scratch");
+  EXPECT_EQ(job.tmpfs[0].size, 4096U);
+  EXPECT_TRUE(job.private_tmp);
+  EXPECT_FALSE(job.network);
+  EXPECT_EQ(job.hostname, "strata");
+  EXPECT_EQ(job.cwd, "/home/me");
+  EXPECT_FALSE(job.cwd_required);
+  EXPECT_TRUE(std::ranges::find(job.env, "SECRET=x") == job.env.end()) << "only the safe variables pass";
+}
+
+TEST(VmPlan, AWritableBindMakesTheGuestMountTheRootWritable) {
+  Spec spec = vm_spec();
+  spec.mounts.push_back(
+      MountSpec{.kind = MountKind::bind, .source = "/srv", .destination = "/data", .size = 0});
+  spec.net = NetMode::user;
+  const vm::Job job = vm::make_job(build_plan(spec, host_facts()));
+  EXPECT_FALSE(job.shares[0].read_only)
+      << "read-only is enforced by virtiofsd's mounts; the guest must not hide the bind";
+  EXPECT_TRUE(job.network);
+}
+
+TEST(VmPlan, TheQemuCommandLine) {
+  vm::QemuConfig config{.qemu = "/usr/bin/qemu-system-x86_64",
+                        .kvm = false,
+                        .kernel = "/boot/vmlinuz-x",
+                        .initrd = "/dev/fd/6",
+                        .memory_mib = 300,
+                        .cpus = 2,
+                        .network = false,
+                        .tsc_khz = 2600000};
+  auto argv = vm::qemu_argv(config);
+  EXPECT_TRUE(has(argv, "microvm,memory-backend=mem"));
+  EXPECT_TRUE(has(argv, "tcg"));
+  EXPECT_TRUE(has(argv, "max")) << "TCG gets the most capable CPU model";
+  EXPECT_TRUE(has(argv, "300M"));
+  EXPECT_TRUE(has(argv, "memory-backend-memfd,id=mem,size=300M,share=on"));
+  EXPECT_TRUE(has(argv, "virtio-mmio.force-legacy=false"));
+  EXPECT_TRUE(has(argv, "-no-reboot"));
+  EXPECT_TRUE(has(argv, "vhost-user-fs-device,chardev=rootfs,tag=root"));
+  EXPECT_TRUE(has(argv, "virtserialport,chardev=channel,name=strata.channel"));
+  EXPECT_FALSE(has(argv, "-netdev")) << "no NIC without --net user";
+  const auto append = vm::kernel_command_line(config);
+  EXPECT_NE(append.find("tsc_early_khz=2600000"), std::string::npos);
+  EXPECT_NE(append.find("panic=-1"), std::string::npos);
+  EXPECT_TRUE(append.ends_with("-- vm-init"));
+
+  config.kvm = true;
+  config.network = true;
+  argv = vm::qemu_argv(config);
+  EXPECT_TRUE(has(argv, "kvm"));
+  EXPECT_FALSE(has(argv, "-cpu"));
+  EXPECT_TRUE(has(argv, "virtio-net-device,netdev=net0"));
+  EXPECT_EQ(vm::kernel_command_line(config).find("tsc_early_khz"), std::string::npos) << "KVM has kvmclock";
+}
+
+TEST(VmPlan, FlagsTheGuestCannotHonourAreRefused) {
+  const auto refused = [](const std::function<void(Spec&)>& change) {
+    Spec spec = vm_spec();
+    change(spec);
+    auto ok = validate(spec);
+    return ok ? std::string() : ok.error().message();
+  };
+  EXPECT_EQ(refused([](Spec&) {}), "");
+  EXPECT_NE(refused([](Spec& s) { s.net = NetMode::host; }).find("--net user"), std::string::npos);
+  EXPECT_NE(refused([](Spec& s) { s.resources.memory_bytes = 1 << 20; }).find("--vm-memory"),
+            std::string::npos);
+  EXPECT_NE(refused([](Spec& s) { s.cap_add = {0}; }), "");
+  EXPECT_NE(refused([](Spec& s) { s.landlock = LandlockMode::require; }), "");
+  EXPECT_NE(refused([](Spec& s) { s.vm.cpus = 0; }), "");
+  EXPECT_NE(refused([](Spec& s) { s.vm.memory_bytes = 1 << 20; }), "");
+  EXPECT_NE(refused([](Spec& s) { s.vm.engine = "firecracker"; }).find("only qemu"), std::string::npos);
+  EXPECT_NE(refused([](Spec& s) {
+              s.isolation = Isolation::sandbox;
+              s.vm.cpus = 2;
+            }).find("--isolation vm"),
+            std::string::npos);
+  EXPECT_NE(refused([](Spec& s) {
+              s.isolation = Isolation::sandbox;
+              s.net = NetMode::user;
+            }),
+            "");
+}
+
+}  // namespace
+}  // namespace strata

@@ -11,9 +11,10 @@
 namespace strata::vm {
 
 std::string kernel_command_line(const QemuConfig& config) {
-  // panic=-1: a panic reboots at once, and -no-reboot turns that into QEMU's
-  // exit. The words after "--" are init's arguments.
-  std::string line = "console=ttyS0 quiet panic=-1 rdinit=/init";
+  // panic=-1: a panic reboots at once; reboot=t reboots by triple fault,
+  // which -no-reboot turns into QEMU's exit (the default method sometimes
+  // resets microvm and boots it again). The words after "--" are init's.
+  std::string line = "console=ttyS0 quiet panic=-1 reboot=t rdinit=/init";
   if (!config.kvm && config.tsc_khz != 0) {
     // Under TCG the kernel's PIT calibration of the TSC fails on a busy host
     // and the guest's clock never starts; give it the rate instead.

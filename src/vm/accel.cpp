@@ -72,8 +72,12 @@ Result<Accel> choose_accel(const std::string& qemu, const std::string& kernel, c
   if (!inputs) {
     return std::unexpected(inputs.error());
   }
-  // Without a boot id an answer could outlive the host it was true for.
-  const std::string dir = inputs->boot_id.empty() ? "" : options.cache_dir.value_or(default_cache_dir());
+  // Without a boot id an answer could outlive the host it was true for. Not
+  // value_or(default_cache_dir()): that would make /run/strata for a test.
+  std::string dir;
+  if (!inputs->boot_id.empty()) {
+    dir = options.cache_dir ? *options.cache_dir : default_cache_dir();
+  }
   const std::optional<CachedAccel> cached = dir.empty() ? std::nullopt : load_cache(dir, *inputs);
   // The device is checked every time: a user added to group kvm gets KVM at
   // once. Its answer is cached too, only so that the notice comes once.

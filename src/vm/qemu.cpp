@@ -1,11 +1,8 @@
 #include "vm/qemu.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <string_view>
-
+#include "vm/accel.hpp"
 #include "vm/protocol.hpp"
 
 namespace strata::vm {
@@ -49,25 +46,6 @@ std::vector<std::string> qemu_argv(const QemuConfig& config) {
     argv.insert(argv.end(), {"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"});
   }
   return argv;
-}
-
-Result<std::string> find_qemu() {
-  constexpr std::string_view kName = "qemu-system-x86_64";
-  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe)
-  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
-    const std::string_view dir = dirs.substr(0, colon);
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-    if (dir.empty()) {
-      continue;
-    }
-    std::string candidate = fmt::format("{}/{}", dir, kName);
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return fail("find qemu", std::string(kName), "not found on PATH (install qemu-system-x86)");
 }
 
 }  // namespace strata::vm

@@ -36,7 +36,7 @@ std::string kernel_command_line(const QemuConfig& config);
 
 std::vector<std::string> qemu_argv(const QemuConfig& config);
 
-// qemu-system-x86_64 on PATH, or an Error naming the Debian package.
-Result<std::string> find_qemu();
+// The QEMU binary strata looks for on PATH (see find_qemu in boot_probe.hpp).
+inline constexpr const char* kQemuName = "qemu-system-x86_64";
 
 }  // namespace strata::vm

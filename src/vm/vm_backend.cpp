@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "isolate/supervise.hpp"
 #include "vm/accel.hpp"
+#include "vm/boot_probe.hpp"
 #include "vm/initramfs.hpp"
 #include "vm/kernel.hpp"
 #include "vm/qemu.hpp"
@@ -188,7 +189,7 @@ Result<Outcome> VmBackend::run(const Plan& plan) {
   if (::geteuid() != 0) {
     return fail("run the VM", "", "--isolation vm needs root for now (virtiofsd serves the root as root)");
   }
-  auto qemu = find_qemu();
+  auto qemu = find_qemu(kQemuName);
   if (!qemu) {
     return std::unexpected(qemu.error());
   }
@@ -200,7 +201,7 @@ Result<Outcome> VmBackend::run(const Plan& plan) {
   if (!accel) {
     return std::unexpected(accel.error());
   }
-  if (accel->kind == AccelKind::tcg && !accel->cached) {
+  if (accel->kind == AccelKind::tcg && !accel->cached && !accel->forced) {
     log::warn("{}", describe(*accel));
   }
   log::debug("vm: kernel {} ({}), accelerator {}{}", kernel->path, kernel->release, accel_name(accel->kind),
@@ -213,8 +214,8 @@ Result<std::string> describe_command(const Plan& plan) {
   if (!kernel) {
     return std::unexpected(kernel.error());
   }
-  auto qemu = find_qemu();
-  const std::string binary = qemu ? *qemu : "qemu-system-x86_64";
+  auto qemu = find_qemu(kQemuName);
+  const std::string binary = qemu ? *qemu : kQemuName;
   // No probe for a dry run: show TCG, what a machine without usable KVM gets.
   const auto argv = qemu_argv(config_for(plan, binary, *kernel, false));
   std::string line = "qemu (with TCG; KVM replaces it where usable):";

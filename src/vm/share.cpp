@@ -119,7 +119,10 @@ Result<> stage_root(const Plan& plan) {
     return ok;
   }
   ::mkdir(kRoot, 0755);
-  const bool own_tree = !plan.rootfs;  // a tree strata made may get mount points; a user's --rootfs not
+  // Mount points are made where the tree is writable here: strata's own
+  // tmpfs, an image's writable layer, and (as runc and the sandbox do) a
+  // --rootfs, before it is made read-only. A read-only image has none.
+  const bool own_tree = !(plan.overlay && plan.root_read_only);
   if (plan.overlay) {
     const OverlayRoot& o = *plan.overlay;
     std::string lowers;
@@ -161,7 +164,7 @@ Result<> stage_root(const Plan& plan) {
   }
   // The guest mounts its own /proc, /sys, /dev and /tmp here; with the
   // host's system dirs, these are all the root has besides them.
-  if (own_tree && !(plan.overlay && plan.root_read_only)) {
+  if (own_tree) {
     for (const char* dir : {"/proc", "/sys", "/dev", "/tmp"}) {
       ::mkdir((std::string(kRoot) + dir).c_str(), dir == std::string_view("/tmp") ? 01777 : 0755);
     }

@@ -604,7 +604,8 @@ def vm_report(args):
     out.append("")
     out.append("The bare side is the QEMU command line strata builds (from its `--dry-run`), with the fds strata "
                "passes replaced by a file console, a null channel and virtiofsd on a socket path, serving `/`; "
-               "its initramfs holds busybox and the same modules, and its init loads them, mounts the root "
+               "its initramfs holds the same modules and strata-vm-init (unused, so the kernel unpacks as much) "
+               "plus busybox, and its busybox init loads the modules, mounts the root "
                "over virtio-fs, runs `/bin/true` there and powers off. strata's side adds its own work: "
                "finding the kernel and the cached accelerator, packing its initramfs into a memfd, assembling "
                "the root in virtiofsd's mount namespace, the channel, the Job, the relay and the status.\n")

@@ -34,10 +34,13 @@ qemu_line="$("$strata" run --isolation vm --dry-run -- /bin/true | sed -n 's/^qe
 kernel="$(sed -n 's/.* -kernel \([^ ]*\) .*/\1/p' <<<"$qemu_line")"
 release="$(basename "$kernel" | sed 's/^vmlinuz-//')"
 
-# The bare initramfs: busybox, the modules strata loads (same order), an init.
+# The bare initramfs: strata's own bytes (its init binary, unused here, so
+# that the kernel unpacks as much), busybox, the modules strata loads (same
+# order), and an init that does only what any VM runner must.
 root="$tmp/initramfs"
 mkdir -p "$root"/{bin,dev,proc,sys,newroot}
 cp /bin/busybox "$root/bin/busybox"
+cp "$(dirname "$strata")/strata-vm-init" "$root/strata-vm-init"
 : >"$root/modules"
 while read -r verb path _; do
   [[ "$verb" == insmod ]] || continue

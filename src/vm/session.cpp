@@ -34,6 +34,9 @@ class Loop {
   explicit Loop(Session& s) : s_(s) {}
 
   Outcome run() {
+    // The Job goes out at once: QEMU holds it until the guest's init opens
+    // the port, which saves the guest a round trip after it says ready.
+    send(FrameType::job, to_json_text(s_.job));
     while (!finished_) {
       step();
     }
@@ -172,8 +175,7 @@ class Loop {
   void take(const Frame& frame) {
     switch (frame.type) {
       case FrameType::ready:
-        ready_ = true;
-        send(FrameType::job, to_json_text(s_.job));
+        ready_ = true;  // the boot watchdog is satisfied; stdin may flow
         break;
       case FrameType::stdout_data:
         output(1, frame.payload);

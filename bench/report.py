@@ -663,11 +663,11 @@ def wasm_report(args):
     sandbox_start = mean["sandbox_native"] - mean["bare_native"]
     budget = 1.10 * mean["direct"] + sandbox_start
     met = mean["strata_wasm"] <= budget
-    out.append(f"The sandbox's start costs {ms(sandbox_start)} ms here (strata's sandbox running the native "
-               f"hello minus the bare native hello). Budget: 1.10 × {ms(mean['direct'])} ms + {ms(sandbox_start)} ms "
-               f"= {ms(budget)} ms.\n")
+    out.append(f"The sandbox's start costs {ms(sandbox_start):.1f} ms here (strata's sandbox running the native "
+               f"hello minus the bare native hello). Budget: 1.10 × {ms(mean['direct']):.1f} ms + {ms(sandbox_start):.1f} ms "
+               f"= {ms(budget):.1f} ms.\n")
     out.append(f"**Target: strata's wasm run within 10% of the engine run directly, plus the sandbox start: "
-               f"{'MET' if met else 'NOT MET'} ({ms(mean['strata_wasm'])} ms against {ms(budget)} ms).**\n")
+               f"{'MET' if met else 'NOT MET'} ({ms(mean['strata_wasm']):.1f} ms against {ms(budget):.1f} ms).**\n")
     Path(args.out).write_text("\n".join(out))
 
 

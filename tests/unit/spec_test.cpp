@@ -71,10 +71,12 @@ TEST(ParseNamespace, KnowsShareableOnes) {
 TEST(ParseModes, NetAndIsolation) {
   EXPECT_EQ(parse_net("host").value(), NetMode::host);
   EXPECT_EQ(parse_net("none").value(), NetMode::none);
+  EXPECT_EQ(parse_net("user").value(), NetMode::user);
   EXPECT_FALSE(parse_net("bridge"));
   EXPECT_EQ(parse_isolation("host").value(), Isolation::host);
   EXPECT_EQ(parse_isolation("sandbox").value(), Isolation::sandbox);
-  EXPECT_FALSE(parse_isolation("vm"));
+  EXPECT_EQ(parse_isolation("vm").value(), Isolation::vm);
+  EXPECT_FALSE(parse_isolation("jail"));
 }
 
 Spec command(std::vector<std::string> argv) {

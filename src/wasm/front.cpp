@@ -149,10 +149,15 @@ Result<std::vector<std::string>> check_policy(const Spec& spec, const Engine& en
       return std::unexpected(ok.error());
     }
   }
-  if (!sandboxed && !t.confines) {
-    const std::string why = engine.kind == EngineKind::node
-                                ? "node's WASI preopens are not a security boundary (Node.js says so), and "
-                                  "without the sandbox nothing else confines the module"
+  // Without preopens a module has no path to open (wasm3 always gives it
+  // its working directory).
+  const bool exposed = !spec.mounts.empty() || !t.preopen_same_path;
+  if (!sandboxed && !t.confines && exposed) {
+    const std::string why = t.preopen_same_path
+                                ? name +
+                                      "'s WASI preopens are not a security boundary (Node.js says so of "
+                                      "node:wasi), and without the sandbox nothing else confines the module "
+                                      "to them"
                                 : name +
                                       " gives a module its working directory, and without the sandbox "
                                       "nothing else confines it";

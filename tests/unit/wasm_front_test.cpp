@@ -206,9 +206,12 @@ TEST(WasmPlan, NoSandboxRunsTheEngineOnTheHostWithHostPaths) {
                                    [](const std::string& v) { return v.starts_with("NODE_OPTIONS="); }));
 }
 
-TEST(WasmPlan, NodeWithoutTheSandboxNeedsAllowWeaker) {
+TEST(WasmPlan, NodeWithoutTheSandboxNeedsAllowWeakerForAPreopen) {
   Spec spec = wasm_spec();
   spec.wasm.no_sandbox = true;
+  auto nothing_to_open = build_wasm_plan(spec, host_facts(), wasm_host(), command_module());
+  ASSERT_TRUE(nothing_to_open) << nothing_to_open.error().message();
+  EXPECT_TRUE(nothing_to_open->wasm->weaker.empty()) << "no preopen, no path a module could open";
   spec.mounts = {mount(MountKind::ro_bind, "/srv/in", "/data")};
   auto refused = build_wasm_plan(spec, host_facts(), wasm_host(), command_module());
   ASSERT_FALSE(refused);
@@ -280,6 +283,11 @@ TEST(WasmPlan, Wasm3GetsAnEmptyWorkingDirectoryAndNoPreopens) {
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->process.cwd, "/tmp");
   EXPECT_TRUE(plan->process.env.empty());
+  Spec host = wasm_spec();
+  host.wasm.no_sandbox = true;
+  auto refused = build_wasm_plan(host, host_facts(), wasm_host(wasm3), command_module());
+  ASSERT_FALSE(refused) << "wasm3 gives the module the caller's working directory";
+  EXPECT_NE(refused.error().message().find("gives a module its working directory"), std::string::npos);
   Spec spec = wasm_spec();
   spec.mounts = {mount(MountKind::bind, "/srv", "/srv")};
   EXPECT_FALSE(build_wasm_plan(spec, host_facts(), wasm_host(wasm3), command_module()));

@@ -123,6 +123,25 @@ bool wait_readable(int fd, std::chrono::steady_clock::time_point deadline) {
   }
 }
 
+// Reads `fd` to its end (at most 64 KiB); false if the deadline came first.
+bool read_until(int fd, std::chrono::steady_clock::time_point deadline, std::string& out) {
+  std::array<char, 4096> buffer{};
+  while (out.size() < (64U << 10)) {
+    if (!wait_readable(fd, deadline)) {
+      return false;
+    }
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    out.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 // Runs argv with an empty environment, stdin from /dev/null, stdout and
 // stderr together into a pipe and, if `fd3` >= 0, that fd as fd 3; kills it
 // at the deadline.
@@ -158,22 +177,7 @@ Result<Answer> ask(const std::vector<std::string>& argv, int fd3) {
   const UniqueFd pidfd(pidfd_open(pid));
   const auto deadline = std::chrono::steady_clock::now() + kAskTimeout;
   Answer answer;
-  std::array<char, 4096> buffer{};
-  bool in_time = true;
-  while (answer.output.size() < (64U << 10)) {
-    if (!wait_readable(out_read.get(), deadline)) {
-      in_time = false;
-      break;
-    }
-    const ssize_t n = ::read(out_read.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    answer.output.append(buffer.data(), static_cast<std::size_t>(n));
-  }
+  bool in_time = read_until(out_read.get(), deadline, answer.output);
   if (in_time && pidfd && !wait_readable(pidfd.get(), deadline)) {
     in_time = false;
   }

@@ -112,26 +112,46 @@ Result<> check_destinations(const Spec& spec, const std::vector<std::string>& re
   return {};
 }
 
-// What the engine's command line cannot say: refused, or with --allow-weaker
-// a line for the warning and --dry-run.
-Result<std::vector<std::string>> check_policy(const Spec& spec, const Engine& engine,
-                                              const std::string& cwd) {
+// What the engine's command line cannot say at all: refused.
+Result<> check_expressible(const Spec& spec, const Engine& engine, const std::string& cwd) {
   const EngineTraits t = traits(engine.kind);
-  const std::string& name = engine.name;
-  const bool sandboxed = !spec.wasm.no_sandbox;
   if (!spec.mounts.empty() && !t.preopen_anywhere && !t.preopen_same_path) {
     return fail("check flags", "--bind/--ro-bind/--tmpfs",
-                name + " cannot preopen a directory (it gives a module its working directory as /)");
+                engine.name + " cannot preopen a directory (it gives a module its working directory as /)");
   }
   for (const auto& mount : spec.mounts) {
-    if (!sandboxed && !t.preopen_anywhere && absolute(mount.source, cwd) != mount.destination) {
-      return fail("check flags", mount.source + ":" + mount.destination,
-                  name + " preopens a directory only at its own path: with --no-sandbox, bind it there");
+    if (spec.wasm.no_sandbox && !t.preopen_anywhere && absolute(mount.source, cwd) != mount.destination) {
+      return fail(
+          "check flags", mount.source + ":" + mount.destination,
+          engine.name + " preopens a directory only at its own path: with --no-sandbox, bind it there");
     }
   }
   if (!spec.env.empty() && !t.module_env) {
-    return fail("check flags", "--env", name + " cannot set a module's environment");
+    return fail("check flags", "--env", engine.name + " cannot set a module's environment");
   }
+  return {};
+}
+
+// Why nothing but the sandbox keeps a module of this engine in its place.
+std::string unconfined(const Engine& engine) {
+  switch (engine.kind) {
+    case EngineKind::node:
+      return "node's WASI preopens are not a security boundary (Node.js says so of node:wasi), and without "
+             "the "
+             "sandbox nothing else confines the module to them";
+    case EngineKind::wasm3:
+      return "wasm3 gives a module its working directory, and without the sandbox nothing else confines it";
+    default:
+      return engine.name +
+             "'s WASI is uvwasi, which Node.js says is no security boundary, and without the "
+             "sandbox nothing else confines the module to its preopens";
+  }
+}
+
+// What the engine cannot enforce: refused, or with --allow-weaker a line
+// for the warning and --dry-run.
+Result<std::vector<std::string>> check_weaker(const Spec& spec, const Engine& engine) {
+  const EngineTraits t = traits(engine.kind);
   std::vector<std::string> weaker;
   const auto weaken = [&spec, &weaker](const std::string& flag, const std::string& path,
                                        const std::string& why) -> Result<> {
@@ -141,39 +161,28 @@ Result<std::vector<std::string>> check_policy(const Spec& spec, const Engine& en
     weaker.push_back(flag + (path.empty() ? "" : " '" + path + "'") + ": " + why);
     return {};
   };
+  Result<> ok;
   if (spec.wasm.memory_bytes && !t.memory_cap) {
-    if (auto ok =
-            weaken("--wasm-memory", "",
-                   name + " cannot cap a module's linear memory (--memory caps the engine's whole process)");
-        !ok) {
-      return std::unexpected(ok.error());
-    }
+    ok = weaken(
+        "--wasm-memory", "",
+        engine.name + " cannot cap a module's linear memory (--memory caps the engine's whole process)");
   }
   // Without preopens a module has no path to open (wasm3 always gives it
   // its working directory).
   const bool exposed = !spec.mounts.empty() || !t.preopen_same_path;
-  if (!sandboxed && !t.confines && exposed) {
-    const std::string why = t.preopen_same_path
-                                ? name +
-                                      "'s WASI preopens are not a security boundary (Node.js says so of "
-                                      "node:wasi), and without the sandbox nothing else confines the module "
-                                      "to them"
-                                : name +
-                                      " gives a module its working directory, and without the sandbox "
-                                      "nothing else confines it";
-    if (auto ok = weaken("--no-sandbox", "", why); !ok) {
-      return std::unexpected(ok.error());
-    }
+  if (ok && spec.wasm.no_sandbox && !t.confines && exposed) {
+    ok = weaken("--no-sandbox", "", unconfined(engine));
   }
   for (const auto& mount : spec.mounts) {
-    if (!sandboxed && mount.kind == MountKind::ro_bind && !t.read_only_preopens) {
-      if (auto ok = weaken("--ro-bind", mount.source,
-                           name + " cannot make a preopen read-only, and without the sandbox no read-only "
-                                  "bind does either: the module can write there");
-          !ok) {
-        return std::unexpected(ok.error());
-      }
+    if (ok && spec.wasm.no_sandbox && mount.kind == MountKind::ro_bind && !t.read_only_preopens) {
+      ok = weaken("--ro-bind", mount.source,
+                  engine.name +
+                      " cannot make a preopen read-only, and without the sandbox no read-only bind "
+                      "does either: the module can write there");
     }
+  }
+  if (!ok) {
+    return std::unexpected(ok.error());
   }
   return weaker;
 }
@@ -244,6 +253,7 @@ void narrow_etc(Plan& plan, const std::vector<std::string>& etc_files) {
     return;
   }
   std::vector<MountStep> files;
+  files.reserve(etc_files.size());
   for (const auto& file : etc_files) {
     files.push_back(
         MountStep{.kind = StepKind::bind, .source = file, .destination = file, .read_only = true});
@@ -346,7 +356,10 @@ Result<Plan> build_wasm_plan(const Spec& spec, const HostFacts& host, const Wasm
   if (auto ok = check_module(spec, module, engine->engine.name); !ok) {
     return std::unexpected(ok.error());
   }
-  auto weaker = check_policy(spec, engine->engine, host.cwd);
+  if (auto ok = check_expressible(spec, engine->engine, host.cwd); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto weaker = check_weaker(spec, engine->engine);
   if (!weaker) {
     return std::unexpected(weaker.error());
   }

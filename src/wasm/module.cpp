@@ -322,9 +322,13 @@ bool looks_like_module(const std::string& word, const std::string& cwd) {
     return false;
   }
   const std::string path = word.front() == '/' || cwd.empty() ? word : cwd + "/" + word;
-  // O_NONBLOCK: a FIFO named like the command must not hang strata.
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  // Only a regular file is opened: a device or FIFO named like the command
+  // must neither hang strata nor see an open.
   struct stat st = {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return false;
+  }
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return false;
   }
@@ -340,13 +344,21 @@ Result<> check_imports(const ModuleInfo& info, const std::string& name, std::str
     if (preview1) {
       continue;
     }
-    std::string what = import.kind == ImportKind::function ? "" : std::string(describe(import.kind)) + " ";
-    std::string why = import.module == "wasi_unstable"
-                          ? "WASI preview0 (wasi_unstable); strata runs preview1 modules"
-                          : "it is not part of WASI preview1";
-    return fail("check module", name,
-                "imports " + what + import.module + "." + import.name + ", which " + std::string(engine) +
-                    " does not provide (" + why + ")");
+    std::string detail = "imports ";
+    if (import.kind != ImportKind::function) {
+      detail += describe(import.kind);
+      detail += ' ';
+    }
+    detail += import.module;
+    detail += '.';
+    detail += import.name;
+    detail += ", which ";
+    detail += engine;
+    detail += " does not provide (";
+    detail += import.module == "wasi_unstable" ? "WASI preview0 (wasi_unstable); strata runs preview1 modules"
+                                               : "it is not part of WASI preview1";
+    detail += ')';
+    return fail("check module", name, std::move(detail));
   }
   return {};
 }

@@ -206,8 +206,7 @@ void add_wasm_flags(CLI::App& command, Spec& spec) {
             wasm.engine = t;
           },
           "With --isolation wasm: the engine (default: the first of wasmtime, wasmer, wasmedge, iwasm, "
-          "wasm3, "
-          "node, wasm-interp that runs WASI)")
+          "wasm3, node, wasm-interp that runs WASI)")
       ->type_name("NAME");
   command
       .add_option_function<std::string>(

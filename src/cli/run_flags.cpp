@@ -12,6 +12,9 @@
 #include "container/prepare.hpp"
 #include "isolate/backend.hpp"
 #include "vm/vm_backend.hpp"
+#include "wasm/engine.hpp"
+#include "wasm/front.hpp"
+#include "wasm/module.hpp"
 
 namespace strata::cli {
 
@@ -139,8 +142,10 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
           "--isolation",
           [&spec](const std::string& t) {
             spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
+            spec.isolation_given = true;
           },
-          "Isolation layer: sandbox (default), container (the default with --image), vm or host")
+          "Isolation layer: sandbox (default), container (the default with --image), vm, wasm (the default "
+          "for a .wasm module) or host")
       ->type_name("LAYER");
   command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
   command
@@ -185,6 +190,37 @@ void add_vm_flags(CLI::App& command, Spec& spec) {
   command
       .add_option("--keep-console", vm.keep_console, "With --isolation vm: save the guest's console to FILE")
       ->type_name("FILE");
+}
+
+void add_wasm_flags(CLI::App& command, Spec& spec) {
+  WasmSpec& wasm = spec.wasm;
+  command
+      .add_option_function<std::string>(
+          "--wasm-engine",
+          [&wasm](const std::string& t) {
+            if (!wasm::parse_engine_name(t)) {
+              throw CLI::ValidationError(
+                  "--wasm-engine",
+                  "expected one of wasmtime, wasmer, wasmedge, iwasm, wasm3, node, wasm-interp");
+            }
+            wasm.engine = t;
+          },
+          "With --isolation wasm: the engine (default: the first of wasmtime, wasmer, wasmedge, iwasm, "
+          "wasm3, node, wasm-interp that runs WASI)")
+      ->type_name("NAME");
+  command
+      .add_option_function<std::string>(
+          "--wasm-memory",
+          [&wasm](const std::string& t) {
+            wasm.memory_bytes = value_or_throw(parse_size(t), "--wasm-memory");
+          },
+          "With --isolation wasm: cap the module's linear memory (whole 64 KiB pages), e.g. 64m")
+      ->type_name("SIZE");
+  command.add_flag("--no-sandbox", wasm.no_sandbox,
+                   "With --isolation wasm: run the engine on the host, not inside strata's sandbox");
+  command.add_flag(
+      "--allow-weaker", wasm.allow_weaker,
+      "With --isolation wasm: run even where the engine cannot enforce part of the policy (warns)");
 }
 
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp) {
@@ -298,10 +334,20 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   if (spec.image && spec.isolation == Isolation::sandbox) {
     spec.isolation = Isolation::container;
   }
+  const HostFacts host = gather_host_facts();
+  // A module as the command picks the wasm layer unless a layer was named
+  // (or a root given, whose files the host's cwd says nothing about).
+  if (!spec.isolation_given && !spec.image && !spec.rootfs && !spec.argv.empty() &&
+      wasm::looks_like_module(spec.argv.front(), host.cwd)) {
+    spec.isolation = Isolation::wasm;
+  }
   if (auto ok = validate(spec); !ok) {
     return report(spec, Outcome::from_error(ok.error()), verb);
   }
-  const HostFacts host = gather_host_facts();
+  if (spec.isolation == Isolation::wasm) {
+    auto plan = wasm::plan_wasm_run(spec, host, verb);
+    return plan ? execute(spec, *plan, verb) : report(spec, Outcome::from_error(plan.error()), verb);
+  }
   if (!spec.image) {
     return execute(spec, build_plan(spec, host), verb);
   }

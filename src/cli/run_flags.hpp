@@ -22,6 +22,8 @@ void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp = true);
 void add_resource_flags(CLI::App& command, Spec& spec);
 // --kernel, --initrd, --vm-memory, --vm-cpus, --vm-engine, --keep-console.
 void add_vm_flags(CLI::App& command, Spec& spec);
+// --wasm-engine, --wasm-memory, --no-sandbox, --allow-weaker.
+void add_wasm_flags(CLI::App& command, Spec& spec);
 
 // The workload's words: everything from the first non-flag word on (the
 // subcommand must use prefix_command()), or those after "--". nullopt, with

@@ -15,6 +15,8 @@ std::unique_ptr<Backend> make_backend(Isolation isolation) {
       return std::make_unique<SandboxBackend>();
     case Isolation::vm:
       return std::make_unique<vm::VmBackend>();
+    case Isolation::wasm:  // never a Plan's: its engine runs in the sandbox (or on the host)
+      return std::make_unique<SandboxBackend>();
   }
   return nullptr;
 }

@@ -495,10 +495,39 @@ std::string describe_vm(const Plan& plan) {
   return out;
 }
 
+std::string describe_wasm(const WasmPlan& wasm, Isolation engine_isolation) {
+  std::string out = fmt::format("engine: {} {}, {}\n", wasm.engine,
+                                wasm.version.empty() ? "(version unknown)" : wasm.version,
+                                engine_isolation == Isolation::host ? "on the host (--no-sandbox)"
+                                                                    : "inside the process sandbox below");
+  out += fmt::format("module: {}{}\n", wasm.module,
+                     wasm.module_inside.empty() ? "" : " (bound read-only at " + wasm.module_inside + ")");
+  out += "preopens:" + std::string(wasm.preopens.empty() ? " none\n" : "\n");
+  for (const auto& line : wasm.preopens) {
+    out += "  " + line + "\n";
+  }
+  out += fmt::format("module env: {}\n", wasm.env.empty() ? "(empty)" : join(wasm.env, " "));
+  if (wasm.max_pages) {
+    out += fmt::format("linear memory: at most {} pages ({} KiB), {}\n", *wasm.max_pages,
+                       *wasm.max_pages * 64U, wasm.memory_flag);
+  } else {
+    out += "linear memory: the engine's default limit\n";
+  }
+  out += fmt::format("network: none (WASI preview1 has no sockets of its own{})\n",
+                     engine_isolation == Isolation::host ? "" : "; the sandbox has only loopback");
+  for (const auto& line : wasm.weaker) {
+    out += "not enforced (--allow-weaker): " + line + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_text(const Plan& plan) {
-  std::string out = fmt::format("isolation: {}\n", to_string(plan.isolation));
+  std::string out = fmt::format("isolation: {}\n", plan.wasm ? "wasm" : to_string(plan.isolation));
+  if (plan.wasm) {
+    out += describe_wasm(*plan.wasm, plan.isolation);
+  }
   if (plan.vm) {
     out += describe_vm(plan);
   } else if (plan.isolation != Isolation::host) {
@@ -530,7 +559,7 @@ std::string to_text(const Plan& plan) {
     fds.push_back(std::to_string(fd));
   }
   out += fmt::format("passed fds: 0 1 2{}{}\n", fds.empty() ? "" : " ", join(fds, " "));
-  out += fmt::format("command: {}\n", join(plan.process.argv, " "));
+  out += fmt::format("command: {}\n", plan.wasm ? plan.wasm->command_line : join(plan.process.argv, " "));
   return out;
 }
 

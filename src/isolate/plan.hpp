@@ -130,9 +130,28 @@ struct VmPlan {
   bool operator==(const VmPlan&) const = default;
 };
 
+// --isolation wasm: the module and the engine that runs it (src/wasm/). The
+// rest of the Plan runs that engine: in the sandbox (isolation sandbox) or,
+// with --no-sandbox, on the host (isolation host).
+struct WasmPlan {
+  std::string engine;                 // "node"
+  std::string version;                // "v20.20.2"
+  std::string module;                 // the module's host path
+  std::string module_inside;          // where the engine opens it ("" with --no-sandbox: the host path)
+  std::vector<std::string> preopens;  // one line each: guest path, host path, who keeps it read-only
+  std::vector<std::string> env;       // the module's environment, NAME=VALUE
+  std::optional<std::uint32_t> max_pages;
+  std::string memory_flag;          // how the engine is told the cap
+  std::vector<std::string> weaker;  // what the engine does not enforce (--allow-weaker)
+  std::string command_line;         // the engine's argv for --dry-run, Node's script by name
+
+  bool operator==(const WasmPlan&) const = default;
+};
+
 struct Plan {
   Isolation isolation = Isolation::sandbox;
   std::optional<VmPlan> vm;
+  std::optional<WasmPlan> wasm;
   std::vector<Namespace> namespaces;  // the new ones
   IdMap uid_map;
   IdMap gid_map;

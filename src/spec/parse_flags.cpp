@@ -45,6 +45,8 @@ std::string_view to_string(Isolation isolation) {
       return "container";
     case Isolation::vm:
       return "vm";
+    case Isolation::wasm:
+      return "wasm";
   }
   return "?";
 }
@@ -160,7 +162,10 @@ Result<Isolation> parse_isolation(std::string_view text) {
   if (text == "vm") {
     return Isolation::vm;
   }
-  return fail("parse --isolation", std::string(text), "expected host, sandbox, container or vm");
+  if (text == "wasm") {
+    return Isolation::wasm;
+  }
+  return fail("parse --isolation", std::string(text), "expected host, sandbox, container, vm or wasm");
 }
 
 Result<ImageMount> parse_image_mount(std::string_view text) {

@@ -16,7 +16,9 @@ namespace strata {
 
 // container: a sandbox whose root is an OCI image (--image).
 // vm: a QEMU microvm guest whose init is strata (src/vm/).
-enum class Isolation { host, sandbox, container, vm };
+// wasm: a WebAssembly module on an installed engine, the engine itself in the
+// sandbox (or on the host with --no-sandbox) (src/wasm/).
+enum class Isolation { host, sandbox, container, vm, wasm };
 
 // How an image's layers become the root: overlayfs, or a private copy where
 // overlayfs is unavailable.
@@ -105,9 +107,23 @@ struct VmSpec {
   }
 };
 
+// --isolation wasm: which engine runs the module, the module's memory cap,
+// and how the engine itself is confined.
+struct WasmSpec {
+  std::optional<std::string> engine;          // --wasm-engine; default: the first WASI-capable one
+  std::optional<std::uint64_t> memory_bytes;  // --wasm-memory: the cap on the module's linear memory
+  bool no_sandbox = false;                    // run the engine as a plain host process
+  bool allow_weaker = false;                  // accept (with a warning) what the engine cannot enforce
+
+  bool operator==(const WasmSpec&) const = default;
+  [[nodiscard]] bool customized() const { return engine || memory_bytes || no_sandbox || allow_weaker; }
+};
+
 struct Spec {
   Isolation isolation = Isolation::sandbox;
+  bool isolation_given = false;  // --isolation was on the command line (else a module picks wasm)
   VmSpec vm;
+  WasmSpec wasm;
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
 
   std::optional<std::string> rootfs;  // a whole directory tree as /
@@ -151,9 +167,9 @@ Result<MountSpec> parse_tmpfs(std::string_view text);                 // DST[:SI
 Result<EnvVar> parse_env(std::string_view text);                      // NAME=VALUE
 Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
 Result<NetMode> parse_net(std::string_view text);                     // none | host | user
-Result<Isolation> parse_isolation(std::string_view text);             // host | sandbox | container | vm
-Result<ImageMount> parse_image_mount(std::string_view text);          // auto | overlay | copy
-Result<WritableLayer> parse_writable_layer(std::string_view text);    // memory | disk
+Result<Isolation> parse_isolation(std::string_view text);           // host | sandbox | container | vm | wasm
+Result<ImageMount> parse_image_mount(std::string_view text);        // auto | overlay | copy
+Result<WritableLayer> parse_writable_layer(std::string_view text);  // memory | disk
 
 // Capabilities by name ("NET_ADMIN", "cap_net_admin", "ALL"); unknown names are errors.
 Result<std::vector<int>> parse_capabilities(std::string_view text);

@@ -129,6 +129,60 @@ Result<> check_vm(const Spec& spec) {
   return {};
 }
 
+// --isolation wasm: the module sees only what WASI preview1 gives it (args,
+// env, preopened directories, stdio, clocks, random); flags that would act
+// on something a module does not have are refused, each with the reason.
+// What a particular engine cannot express is checked later, once the engine
+// is chosen (src/wasm/front.cpp).
+Result<> check_wasm(const Spec& spec) {
+  if (spec.isolation != Isolation::wasm) {
+    if (spec.wasm.customized()) {
+      return fail("check flags", "--wasm-engine/--wasm-memory/--no-sandbox/--allow-weaker",
+                  "need --isolation wasm (or a .wasm module as the command)");
+    }
+    return {};
+  }
+  const bool tmpfs =
+      std::ranges::any_of(spec.mounts, [](const MountSpec& m) { return m.kind == MountKind::tmpfs; });
+  const std::pair<bool, const char*> refused[] = {
+      {spec.image.has_value(), "--image: a module runs on a WebAssembly engine, not in an image"},
+      {spec.rootfs.has_value(), "--rootfs: the engine runs from the host's system directories"},
+      {spec.net != NetMode::none, "--net: a WASI preview1 module has no network, and its engine gets none"},
+      {!spec.shared.empty(),
+       "--share: a module has no namespaces; the engine's sandbox keeps all of its own"},
+      {spec.uid != 0 || spec.gid != 0, "--uid/--gid: a WASI module has no user or group ids"},
+      {spec.hostname.has_value(), "--hostname: WASI has no hostname"},
+      {spec.workdir.has_value(),
+       "--workdir: WASI preview1 has no working directory; paths resolve against the preopened directories"},
+      {!spec.pass_fds.empty(), "--pass-fd: a WASI module gets only stdin, stdout, stderr and its preopens"},
+      {!spec.cap_add.empty() || !spec.cap_drop.empty(),
+       "--cap-add/--cap-drop: a module has no capabilities, and its engine runs with none"},
+      {spec.wasm.no_sandbox && tmpfs, "--tmpfs with --no-sandbox: a tmpfs needs the sandbox"},
+      {spec.wasm.no_sandbox && spec.seccomp.kind == SeccompChoice::Kind::file,
+       "--seccomp with --no-sandbox: the profile is the sandbox's"},
+      {spec.wasm.no_sandbox && spec.landlock == LandlockMode::require,
+       "--landlock require with --no-sandbox: Landlock is the sandbox's"},
+  };
+  for (const auto& [given, why] : refused) {
+    if (given) {
+      return fail("check flags", "--isolation wasm", why);
+    }
+  }
+  for (const auto& mount : spec.mounts) {
+    if (mount.destination.find(':') != std::string::npos) {
+      return fail("check preopen", mount.destination,
+                  "a preopened directory's path cannot contain ':' (the engines' --dir syntax)");
+    }
+  }
+  // wasm32: 65536 pages of 64 KiB at most.
+  constexpr std::uint64_t kPage = 64ULL << 10;
+  if (spec.wasm.memory_bytes && (*spec.wasm.memory_bytes < kPage || *spec.wasm.memory_bytes > (4ULL << 30))) {
+    return fail("check --wasm-memory", std::to_string(*spec.wasm.memory_bytes) + " bytes",
+                "must be between 64 KiB (one page) and 4 GiB");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<> validate(const Spec& spec) {
@@ -136,6 +190,9 @@ Result<> validate(const Spec& spec) {
     return ok;
   }
   if (auto ok = check_vm(spec); !ok) {
+    return ok;
+  }
+  if (auto ok = check_wasm(spec); !ok) {
     return ok;
   }
   // With --image, the image's Entrypoint and Cmd may provide the command.

@@ -15,9 +15,9 @@ enum class EngineKind { wasmtime, wasmer, wasmedge, iwasm, wasm3, node, wasm_int
 
 struct Engine {
   EngineKind kind = EngineKind::node;
-  std::string name;     // "node", "wasm-interp": the binary's name
-  std::string path;     // absolute path of the binary
-  std::string version;  // the first line of its version output; "" if unknown
+  std::string name;             // "node", "wasm-interp": the binary's name
+  std::string path;             // absolute path of the binary
+  std::string version;          // the first line of its version output; "" if unknown
   bool wasi_preview1 = false;   // it can run a wasi_snapshot_preview1 module
   std::string unusable_reason;  // why not, when !wasi_preview1 ("wasi support not compiled in")
 };
@@ -30,7 +30,7 @@ std::vector<Engine> find_engines(std::string_view path_env);
 // version empty, wasi_preview1 from what the name implies.
 std::vector<Engine> find_engines_in_root(const std::string& root);
 
-std::string_view engine_name(EngineKind kind);               // "wasmtime", ..., "node", "wasm-interp"
+std::string_view engine_name(EngineKind kind);  // "wasmtime", ..., "node", "wasm-interp"
 std::optional<EngineKind> parse_engine_name(std::string_view name);
 
 }  // namespace strata::wasm

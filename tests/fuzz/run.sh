@@ -27,10 +27,11 @@ declare -A sources=(
   [elf]="src/analyze/elf_file.cpp src/analyze/elf_versions.cpp src/analyze/elf_notes.cpp src/analyze/script.cpp src/analyze/versions.cpp src/diff/version.cpp src/base/error.cpp"
   [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
+  [wasm_module]="src/wasm/module.cpp src/base/error.cpp"
 )
 declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt")
 status=0
-for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf needs; do
+for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf needs wasm_module; do
   binary="$out/${target}_fuzz"
   # shellcheck disable=SC2086 # word lists on purpose
   (cd "$root" && "$clang" "${flags[@]}" "tests/fuzz/${target}_fuzz.cpp" ${sources[$target]} ${libs[$target]} -o "$binary")
@@ -45,6 +46,7 @@ for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats 
   [ "$target" = unpack ] && seeds+=("$root/tests/fuzz/seeds/unpack")
   [ "$target" = elf ] && seeds+=("$root/tests/fuzz/seeds/elf")
   [ "$target" = needs ] && seeds+=("$root/tests/fuzz/seeds/needs")
+  [ "$target" = wasm_module ] && seeds+=("$root/tests/fuzz/seeds/wasm_module")
   if ! "$binary" -max_total_time="$seconds" -timeout=10 -artifact_prefix="$regressions/" \
       "$corpus" "$regressions" "${seeds[@]}" >"$out/$target.log" 2>&1; then
     echo "FAIL: $target (see $out/$target.log; the input is kept in $regressions/)"

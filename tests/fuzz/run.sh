@@ -25,7 +25,7 @@ declare -A sources=(
   [unpack]="src/image/unpack.cpp src/image/unpack_entry.cpp src/image/digest.cpp src/base/fds.cpp src/base/sha256.cpp src/base/log.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [elf]="src/analyze/elf_file.cpp src/analyze/elf_versions.cpp src/analyze/elf_notes.cpp src/analyze/script.cpp src/analyze/versions.cpp src/diff/version.cpp src/base/error.cpp"
-  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
+  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/rules_wasm.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
   [wasm]="src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/analyze/wasm_render.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
 )

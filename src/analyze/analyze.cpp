@@ -19,8 +19,9 @@ std::optional<KernelVersion> newest_abi_tag(const Closure& closure) {
   return best;
 }
 
-// One file: an ELF gets its closure, a script its interpreter; anything else
-// is an error when named, a skip when walked (a directory holds data too).
+// One file: an ELF gets its closure, a WebAssembly module its imports, a
+// script its interpreter; anything else is an error when named, a skip when
+// walked (a directory holds data too).
 Result<std::optional<FileReport>> analyze_file(const probe::Root& root, const std::string& prefix,
                                                Resolver& resolver, const Operand& operand) {
   auto file = read_input(root, prefix, operand.path);
@@ -39,6 +40,15 @@ Result<std::optional<FileReport>> analyze_file(const probe::Root& root, const st
     report.min_kernel = newest_abi_tag(report.closure);
     return report;
   }
+  if (is_wasm(file->bytes)) {
+    auto wasm = read_wasm(file->bytes, operand.path);
+    if (!wasm) {
+      return std::unexpected(wasm.error());
+    }
+    report.wasm = std::make_shared<const WasmModule>(std::move(*wasm));
+    report.interpreter_found = true;  // an engine runs it: strata check judges that
+    return report;
+  }
   if (auto shebang = parse_shebang(file->bytes)) {
     report.interpreter_found = root.exists(shebang->interpreter);
     report.shebang = std::move(shebang);
@@ -47,7 +57,7 @@ Result<std::optional<FileReport>> analyze_file(const probe::Root& root, const st
   if (operand.walked) {
     return std::nullopt;
   }
-  return fail("analyze", operand.path, "neither an ELF file nor a script (no #! line)");
+  return fail("analyze", operand.path, "neither an ELF file, a WebAssembly module nor a script (no #! line)");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // strata analyze: what binaries and scripts need from the system that runs
 // them. Operands -> files (walk) -> per file: ELF facts and the ld.so
-// closure (resolve), or a script's interpreter -> Report -> text or
-// strata.needs/v1 JSON (docs/needs.md).
+// closure (resolve), a script's interpreter, or a WebAssembly module's
+// imports -> Report -> text or strata.needs/v1 JSON (docs/needs.md).
 #pragma once
 
 #include <array>
@@ -15,6 +15,7 @@
 #include "analyze/resolve.hpp"
 #include "analyze/script.hpp"
 #include "analyze/versions.hpp"
+#include "analyze/wasm.hpp"
 #include "base/error.hpp"
 #include "probe/root.hpp"
 
@@ -31,6 +32,7 @@ struct FileReport {
   std::shared_ptr<const ElfInfo> elf;
   Closure closure;
   std::optional<Shebang> shebang;
+  std::shared_ptr<const WasmModule> wasm;   // a .wasm file: no closure, no interpreter
   bool interpreter_found = false;           // a script's interpreter, or PT_INTERP
   std::optional<KernelVersion> min_kernel;  // the newest ABI tag in the closure
 };
@@ -44,7 +46,7 @@ struct Report {
   std::string target;  // "live" or the --root directory
   std::vector<FileReport> files;
   std::vector<Error> errors;  // unusable input, in the order met
-  std::size_t skipped = 0;    // walked files that are neither ELF nor script
+  std::size_t skipped = 0;    // walked files that are neither ELF, WebAssembly nor script
   std::string cache_status;
   std::vector<std::string> default_dirs;
   ResolveOptions resolve;
@@ -56,7 +58,7 @@ struct Report {
 [[nodiscard]] std::size_t unmet_count(const Report& report);
 
 // 0: everything resolved; 1: something is missing (unmet needs); 2: some
-// input was unusable (unreadable, corrupt, neither ELF nor script).
+// input was unusable (unreadable, corrupt, neither ELF, WebAssembly nor script).
 [[nodiscard]] int exit_code(const Report& report);
 
 // "3.2.0".

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "analyze/render.hpp"
+#include "analyze/wasm_render.hpp"
 
 namespace strata::analyze {
 
@@ -66,6 +67,12 @@ json elf_json(const FileReport& file) {
 }
 
 json file_json(const FileReport& file) {
+  if (file.wasm) {
+    return {{"kind", "wasm"},
+            {"path", file.path},
+            {"resolved_path", file.resolved_path},
+            {"wasm", wasm_json(*file.wasm)}};
+  }
   json out =
       file.elf
           ? elf_json(file)
@@ -94,6 +101,9 @@ json needs_json(const Report& report) {
       interpreters.insert(file.shebang->interpreter);
       continue;
     }
+    if (!file.elf) {
+      continue;  // WebAssembly: the "wasm" key below
+    }
     merge_max(versions, file_version_max(*file.elf));
     level = std::max(level, isa_level(*file.elf));
     if (file.min_kernel && (!kernel || file.min_kernel->version > kernel->version)) {
@@ -111,15 +121,19 @@ json needs_json(const Report& report) {
     }
   }
   const auto glibc = versions.find("GLIBC");
-  return {{"glibc", glibc == versions.end() ? json(nullptr) : json(glibc->second)},
-          {"symbol_versions", versions},
-          {"isa_level", level > 0 ? json(level_name(level)) : json(nullptr)},
-          {"min_kernel", kernel ? json(kernel_string(kernel->version)) : json(nullptr)},
-          {"machines", machines},
-          {"interpreters", interpreters},
-          {"libraries", libraries},
-          {"hwcaps", hwcaps},
-          {"missing", missing}};
+  json out{{"glibc", glibc == versions.end() ? json(nullptr) : json(glibc->second)},
+           {"symbol_versions", versions},
+           {"isa_level", level > 0 ? json(level_name(level)) : json(nullptr)},
+           {"min_kernel", kernel ? json(kernel_string(kernel->version)) : json(nullptr)},
+           {"machines", machines},
+           {"interpreters", interpreters},
+           {"libraries", libraries},
+           {"hwcaps", hwcaps},
+           {"missing", missing}};
+  if (json wasm = wasm_needs(report); !wasm.is_null()) {
+    out["wasm"] = std::move(wasm);
+  }
+  return out;
 }
 
 json to_json(const Report& report, const std::string& generator) {

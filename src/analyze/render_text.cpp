@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analyze/render.hpp"
+#include "analyze/wasm_render.hpp"
 
 namespace strata::analyze {
 
@@ -88,12 +89,15 @@ std::string to_text(const Report& report) {
       out += fmt::format("{}: script, interpreter {}{}{}\n", file.path, file.shebang->interpreter,
                          file.shebang->argument.empty() ? "" : " " + file.shebang->argument,
                          file.interpreter_found ? "" : " (NOT FOUND)");
+    } else if (file.wasm) {
+      out += wasm_text(file);
     } else {
       out += elf_text(file);
     }
   }
   if (report.skipped > 0) {
-    out += fmt::format("({} walked files are neither ELF nor scripts: skipped)\n", report.skipped);
+    out +=
+        fmt::format("({} walked files are neither ELF, WebAssembly nor scripts: skipped)\n", report.skipped);
   }
   return out;
 }

@@ -83,6 +83,10 @@ std::string_view isolation_name(Layer layer) {
   return "";
 }
 
+std::string_view isolation_of(const Unmet& unmet) {
+  return unmet.isolation.empty() ? isolation_name(unmet.layer) : std::string_view(unmet.isolation);
+}
+
 Report check(const Needs& needs, const probe::Manifest& target) {
   Report report{.needs = needs.origin, .target = target.target, .command = needs.command};
   Context context(needs, target, report);
@@ -90,6 +94,7 @@ Report check(const Needs& needs, const probe::Manifest& target) {
   check_kernel(context);
   check_system(context);
   check_language(context);
+  check_wasm(context);
   report.verdict = decide(needs, report);
   return report;
 }

@@ -24,7 +24,8 @@ struct Unmet {
   std::string wanted;  // "2.34", "x86-64-v3", "present"
   std::string target_has;  // "2.31", "absent"
   std::string reason;      // one sentence: why it breaks and what fixes it
-  std::string provide;  // what an environment at this layer must offer: "glibc >= 2.34", "io_uring enabled"
+  std::string provide;    // what an environment at this layer must offer: "glibc >= 2.34", "io_uring enabled"
+  std::string isolation;  // what fixes it when not the layer's own (isolation_name): "wasm"
 };
 
 // Something that may matter or that no rule can judge (a hwcaps variant the
@@ -72,6 +73,8 @@ struct Report {
 // The short name of the isolation that makes `layer` identical, as the
 // verdict's "isolation": "matching hardware", "vm", "container", "venv".
 [[nodiscard]] std::string_view isolation_name(Layer layer);
+// The unmet need's own isolation ("wasm": an engine), else its layer's.
+[[nodiscard]] std::string_view isolation_of(const Unmet& unmet);
 
 inline constexpr std::string_view kReportSchema = "strata.check/v1";
 

@@ -30,7 +30,9 @@ std::string kind(const json& value) {
 // Reads the typed members of the "needs" object; the first problem wins.
 class Reader {
  public:
-  Reader(const json& needs, std::string origin) : needs_(needs), origin_(std::move(origin)) {}
+  // `prefix` names a nested object in messages: "wasm." for needs.wasm.
+  Reader(const json& needs, std::string origin, std::string prefix = "")
+      : needs_(needs), origin_(std::move(origin)), prefix_(std::move(prefix)) {}
 
   [[nodiscard]] const std::optional<Error>& error() const { return error_; }
 
@@ -90,6 +92,37 @@ class Reader {
       }
       out.emplace(name, item.is_null() ? std::nullopt : std::optional(item.get<std::string>()));
     }
+  }
+
+  void unsigned_number(std::string_view key, std::optional<std::uint64_t>& out) {
+    const json* value = member(key);
+    if (value == nullptr) {
+      return;
+    }
+    if (!value->is_number_unsigned()) {
+      wrong(key, "a non-negative integer or null", *value);
+      return;
+    }
+    out = value->get<std::uint64_t>();
+  }
+
+  void wasm(std::optional<WasmNeed>& out) {
+    const json* value = object("wasm");
+    if (value == nullptr) {
+      return;
+    }
+    WasmNeed need;
+    Reader r(*value, origin_, "wasm.");
+    r.string("wasi", need.wasi);
+    r.strings("imports", need.imports);
+    r.strings("non_wasi_imports", need.non_wasi_imports);
+    r.unsigned_number("memory_max_pages", need.memory_max_pages);
+    r.strings("features", need.features);
+    if (r.error()) {
+      error_ = r.error();
+      return;
+    }
+    out = std::move(need);
   }
 
   void kernel_features(std::vector<KernelFeature>& out) {
@@ -159,7 +192,7 @@ class Reader {
   }
 
   void wrong(std::string_view key, std::string_view expected, const json& found) {
-    fail_with(fmt::format("key \"needs.{}\" is {}, expected {}", key, kind(found), expected));
+    fail_with(fmt::format("key \"needs.{}{}\" is {}, expected {}", prefix_, key, kind(found), expected));
   }
 
   void fail_with(std::string detail) {
@@ -170,6 +203,7 @@ class Reader {
 
   const json& needs_;
   std::string origin_;
+  std::string prefix_;
   std::optional<Error> error_;
 };
 
@@ -274,6 +308,7 @@ Result<Needs> needs_from_json(std::string_view text, const std::string& origin) 
   r.strings("missing", out.missing);
   r.packages("python_packages", out.python_packages);
   r.packages("node_packages", out.node_packages);
+  r.wasm(out.wasm);
   if (r.error()) {
     return std::unexpected(*r.error());
   }

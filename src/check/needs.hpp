@@ -4,6 +4,7 @@
 // are strata analyze's own detail.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,15 @@ struct KernelFeature {
   std::string evidence;                   // the system call or /proc/sys file that showed it
   std::optional<std::string> min_kernel;  // the first release with it, when the tracer knows
   std::optional<long long> abi;           // landlock: the ABI version asked for
+};
+
+// needs.wasm: what the WebAssembly modules analyzed need from an engine.
+struct WasmNeed {
+  std::optional<std::string> wasi;            // "preview1", "preview0", "preview2"; nullopt: no WASI imports
+  std::vector<std::string> imports;           // WASI imports, "wasi_snapshot_preview1.fd_write"
+  std::vector<std::string> non_wasi_imports;  // "env.foo": no engine provides them
+  std::optional<std::uint64_t> memory_max_pages;
+  std::vector<std::string> features;  // proposals: "threads", "memory64", "multi-memory"
 };
 
 // A package name and the version seen (nullopt: no metadata, presence only).
@@ -52,6 +62,7 @@ struct Needs {
   // language
   PackageVersions python_packages;
   PackageVersions node_packages;
+  std::optional<WasmNeed> wasm;  // absent: no WebAssembly module
 };
 
 // Reads a needs document. The error's step is "read needs", its path

@@ -14,7 +14,7 @@ nlohmann::ordered_json to_json(const Report& report) {
                      {"wanted", u.wanted},
                      {"target_has", u.target_has},
                      {"reason", u.reason},
-                     {"isolation", isolation_name(u.layer)},
+                     {"isolation", isolation_of(u)},
                      {"requirement", u.provide}});
   }
   ordered_json notes = ordered_json::array();

@@ -46,7 +46,7 @@ std::string layer_text(const Report& report, Layer layer, bool color) {
     if (u.layer == layer) {
       out += paint(fmt::format("  ! {}: needs {}, the target has {}", u.need, u.wanted, u.target_has),
                    Tone::bad, color) +
-             fmt::format("\n      {} (fixed by: {})\n", u.reason, isolation_name(layer));
+             fmt::format("\n      {} (fixed by: {})\n", u.reason, isolation_of(u));
     }
   }
   for (const Note& n : report.notes) {
@@ -83,6 +83,8 @@ std::string to_text(const Report& report, bool color) {
     out += "  where KERNEL is " + v.requirement + "\n";
   } else if (v.layer == Layer::system) {
     out += "  where IMAGE is an image with " + v.requirement + "\n";
+  } else if (v.isolation == "wasm") {
+    out += "  on a target with " + v.requirement + "\n";
   } else if (v.layer == Layer::hardware) {
     out += "  no strata run provides this: run it on " + v.requirement + "\n";
   }

@@ -46,6 +46,7 @@ void check_hardware(Context& context);
 void check_kernel(Context& context);
 void check_system(Context& context);
 void check_language(Context& context);
+void check_wasm(Context& context);  // language too: the engine a WebAssembly module runs on
 
 // The verdict, from the report's unmet needs (verdict.cpp).
 [[nodiscard]] Verdict decide(const Needs& needs, const Report& report);

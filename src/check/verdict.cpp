@@ -65,15 +65,26 @@ void kernel_verdict(const Needs& needs, const Report& report, Verdict& v) {
   v.steps = {"strata run --isolation vm --kernel KERNEL -- " + command_text(report.command)};
 }
 
+// A WebAssembly module's engine: installed on the target, then the run on it.
+void wasm_verdict(const Report& report, Verdict& v) {
+  v.isolation = "wasm";
+  v.requirement = join(provides(report, Layer::language));
+  v.steps = {"strata run --isolation wasm -- " + command_text(report.command)};
+}
+
 // The venv (and npm) steps, then the run in it.
 void language_verdict(const Needs& needs, const Report& report, Verdict& v) {
   std::vector<std::string> pip;
   std::vector<std::string> npm;
   for (const Unmet& u : report.unmet) {
-    if (u.layer != Layer::language) {
+    if (u.layer != Layer::language || u.isolation == "wasm") {
       continue;
     }
     (u.need.starts_with("python_packages ") ? pip : npm).push_back(shell_quote(u.provide));
+  }
+  if (pip.empty() && npm.empty()) {
+    wasm_verdict(report, v);
+    return;
   }
   std::vector<std::string> run = needs.command;
   if (!pip.empty()) {
@@ -95,7 +106,15 @@ void language_verdict(const Needs& needs, const Report& report, Verdict& v) {
       v.steps.push_back("strata run -- " + command_text(run));
     }
   }
-  v.requirement = "ENV with " + join(provides(report, Layer::language));
+  std::vector<std::string> env;
+  std::vector<std::string> engine;
+  for (const Unmet& u : report.unmet) {
+    auto& list = u.isolation == "wasm" ? engine : env;
+    if (u.layer == Layer::language && std::ranges::find(list, u.provide) == list.end()) {
+      list.push_back(u.provide);
+    }
+  }
+  v.requirement = "ENV with " + join(env) + (engine.empty() ? "" : "; the target also needs " + join(engine));
 }
 
 }  // namespace
@@ -136,7 +155,10 @@ Verdict decide(const Needs& needs, const Report& report) {
     case Layer::language:
       language_verdict(needs, report, v);
       v.summary =
-          fmt::format("the lowest layer that must be identical is language: a venv, {}", v.requirement);
+          v.isolation == "wasm"
+              ? fmt::format("the lowest layer that must be identical is language: a target with {}",
+                            v.requirement)
+              : fmt::format("the lowest layer that must be identical is language: a venv, {}", v.requirement);
       break;
   }
   v.summary += above(report, layer);

@@ -74,7 +74,8 @@ int run_analyze(const AnalyzeFlags& flags) {
 
 Runner attach_analyze(CLI::App& command) {
   auto flags = std::make_shared<AnalyzeFlags>();
-  command.add_option("paths", flags->paths, "ELF files, scripts or directories (walked)")
+  command
+      .add_option("paths", flags->paths, "ELF files, WebAssembly modules, scripts or directories (walked)")
       ->required()
       ->type_name("FILE|DIR");
   command
@@ -94,7 +95,9 @@ Runner attach_analyze(CLI::App& command) {
       ->type_name("N");
   command.footer(
       "Exit status: 0 when every needed library and interpreter was found, 1 when something is NOT FOUND\n"
-      "(unmet needs), 2 when an input is unusable (unreadable, corrupt ELF, neither ELF nor script).");
+      "(unmet needs), 2 when an input is unusable (unreadable, a corrupt ELF or WebAssembly file, or "
+      "neither\n"
+      "of those nor a script).");
   return [flags](const std::vector<std::string>& /*trailing*/) {
     return run_analyze(*flags);
   };

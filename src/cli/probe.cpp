@@ -37,7 +37,7 @@ constexpr std::size_t kCollapseAbove = 12;
 std::string collection_of(const std::string& key) {
   for (std::string_view prefix :
        {"library.", "package.", "python.package.", "python.interpreter.", "node.package.", "node.global.",
-        "tool.", "sysctl.", "config.", "rlimit.", "device.", "namespaces."}) {
+        "wasm.engine.", "tool.", "sysctl.", "config.", "rlimit.", "device.", "namespaces."}) {
     if (key.starts_with(prefix)) {
       return std::string(prefix);
     }

@@ -167,6 +167,38 @@ void system_package(Difference& d) {
   }
 }
 
+// A WebAssembly engine: losing one that runs WASI modules may strand the
+// modules A runs with it (B may have another engine: each is its own fact).
+void wasm_engine(Difference& d) {
+  const std::string name = item(d, "wasm.engine.");
+  const auto wasi = [](const std::optional<json>& value) {
+    if (!value || !value->is_object()) {
+      return false;
+    }
+    const auto it = value->find("wasi_preview1");
+    return it != value->end() && it->is_boolean() && it->get<bool>();
+  };
+  if (!d.b) {
+    set(d, wasi(d.a) ? Severity::may_matter : Severity::cosmetic,
+        fmt::format("the WebAssembly engine {} is missing on B{}", name,
+                    wasi(d.a) ? ": WASI modules run with it on A need another engine on B (installing " +
+                                    name + " or wasmtime hides it)"
+                              : " (it runs no WASI modules on A)"));
+  } else if (!d.a) {
+    set(d, Severity::cosmetic, fmt::format("the WebAssembly engine {} exists only on B", name));
+  } else if (wasi(d.a) && !wasi(d.b)) {
+    set(d, Severity::may_matter,
+        fmt::format("{} runs WASI preview1 modules on A but not on B ({}): another engine on B must run them",
+                    name,
+                    d.b->is_object() ? describe_value(d.b->value("reason", json())) : "no reason given"));
+  } else {
+    set(d, Severity::cosmetic,
+        fmt::format("{} {} on A vs {} on B: WASI preview1 is the same interface on both", name,
+                    d.a->is_object() ? describe_value(d.a->value("version", json())) : describe_value(d.a),
+                    d.b->is_object() ? describe_value(d.b->value("version", json())) : describe_value(d.b)));
+  }
+}
+
 struct Rule {
   Layer layer;
   std::string_view prefix;  // a key, or a prefix ending in '.'
@@ -255,6 +287,9 @@ const std::vector<Rule>& rules() {
        [](Difference& d) {
          language_package(d, "node.global.", "a node_modules installed from A's lockfile");
        }},
+      {Layer::language, "wasm.engines",
+       fixed(Severity::cosmetic, "the engines are judged one by one (wasm.engine.<name>)")},
+      {Layer::language, "wasm.engine.", wasm_engine},
       {Layer::language, "python.venv", fixed(Severity::cosmetic, "where the virtual environment lives")},
       {Layer::language, "node.project", fixed(Severity::cosmetic, "the project's own name and version")},
       {Layer::language, "node.lockfile", fixed(Severity::cosmetic, "the lockfile itself")},

@@ -32,6 +32,10 @@ strata::probe::Manifest target() {
   strata::probe::add(sys, "tool.python3", nlohmann::json{{"path", "/usr/bin/python3"}}, "fuzz");
   strata::probe::add(m.layers[Layer::language], "python.package.numpy", nlohmann::json{{"version", "1.24.2"}},
                      "fuzz");
+  strata::probe::add(m.layers[Layer::language], "wasm.engines", nlohmann::json{"wasm-interp"}, "fuzz");
+  strata::probe::add(
+      m.layers[Layer::language], "wasm.engine.wasm-interp",
+      nlohmann::json{{"path", "/usr/bin/wasm-interp"}, {"wasi_preview1", false}, {"reason", "fuzz"}}, "fuzz");
   return m;
 }
 

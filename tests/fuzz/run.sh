@@ -25,13 +25,14 @@ declare -A sources=(
   [unpack]="src/image/unpack.cpp src/image/unpack_entry.cpp src/image/digest.cpp src/base/fds.cpp src/base/sha256.cpp src/base/log.cpp src/base/error.cpp"
   [parsers]="src/base/parse.cpp src/base/error.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp"
   [elf]="src/analyze/elf_file.cpp src/analyze/elf_versions.cpp src/analyze/elf_notes.cpp src/analyze/script.cpp src/analyze/versions.cpp src/diff/version.cpp src/base/error.cpp"
-  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
+  [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/rules_wasm.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
+  [wasm]="src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/analyze/wasm_render.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
   [wasm_module]="src/wasm/module.cpp src/base/error.cpp"
 )
-declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt")
+declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt")
 status=0
-for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf needs wasm_module; do
+for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module; do
   binary="$out/${target}_fuzz"
   # shellcheck disable=SC2086 # word lists on purpose
   (cd "$root" && "$clang" "${flags[@]}" "tests/fuzz/${target}_fuzz.cpp" ${sources[$target]} ${libs[$target]} -o "$binary")
@@ -45,6 +46,7 @@ for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats 
   [ "$target" = oci ] && seeds+=("$root/tests/fuzz/seeds/oci")
   [ "$target" = unpack ] && seeds+=("$root/tests/fuzz/seeds/unpack")
   [ "$target" = elf ] && seeds+=("$root/tests/fuzz/seeds/elf")
+  [ "$target" = wasm ] && seeds+=("$root/tests/fuzz/seeds/wasm")
   [ "$target" = needs ] && seeds+=("$root/tests/fuzz/seeds/needs")
   [ "$target" = wasm_module ] && seeds+=("$root/tests/fuzz/seeds/wasm_module")
   if ! "$binary" -max_total_time="$seconds" -timeout=10 -artifact_prefix="$regressions/" \

@@ -120,7 +120,7 @@ TEST(Analyze, NeitherElfNorScriptIsUnusable) {
   const Finished f = strata({"analyze", dir / "notes.txt"});
   EXPECT_EQ(f.exit_code, 2) << describe(f);
   EXPECT_EQ(f.err, "strata: analyze: analyze '" + (dir / "notes.txt") +
-                       "': neither an ELF file nor a script (no #! line)\n");
+                       "': neither an ELF file, a WebAssembly module nor a script (no #! line)\n");
   std::string ls = *read_file("/bin/ls");
   write_file(dir / "cut", ls.substr(0, ls.size() / 3));
   const Finished cut = strata({"analyze", dir / "cut"});

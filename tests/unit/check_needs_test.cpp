@@ -134,5 +134,31 @@ TEST(CheckNeedsReader, RefusesAKnownKeyOfTheWrongTypeByName) {
             "read needs 'app.needs.json': key \"needs.kernel_features[0]\" is a string, expected an object");
 }
 
+TEST(CheckNeedsReader, ReadsTheWasmKey) {
+  const auto needs = needs_from_json(
+      doc(R"({"wasm": {"modules": 1, "wasi": "preview1", "imports": ["wasi_snapshot_preview1.fd_write"],
+      "non_wasi_imports": ["env.foo"], "memory_max_pages": 16, "features": ["threads"]}})"),
+      "n.json");
+  ASSERT_TRUE(needs.has_value()) << needs.error().message();
+  ASSERT_TRUE(needs->wasm.has_value());
+  EXPECT_EQ(needs->wasm->wasi, "preview1");
+  EXPECT_EQ(needs->wasm->imports, std::vector<std::string>{"wasi_snapshot_preview1.fd_write"});
+  EXPECT_EQ(needs->wasm->non_wasi_imports, std::vector<std::string>{"env.foo"});
+  EXPECT_EQ(needs->wasm->memory_max_pages, 16U);
+  EXPECT_EQ(needs->wasm->features, std::vector<std::string>{"threads"});
+
+  const auto none = needs_from_json(doc(R"({"wasm": null})"), "n.json");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->wasm.has_value());
+
+  EXPECT_EQ(refusal(doc(R"({"wasm": {"imports": ["a.b", 1]}})")),
+            "read needs 'app.needs.json': key \"needs.wasm.imports[1]\" is a number, expected a string");
+  EXPECT_EQ(refusal(doc(R"({"wasm": {"memory_max_pages": -1}})")),
+            "read needs 'app.needs.json': key \"needs.wasm.memory_max_pages\" is a number, expected a "
+            "non-negative integer or null");
+  EXPECT_EQ(refusal(doc(R"({"wasm": "preview1"})")),
+            "read needs 'app.needs.json': key \"needs.wasm\" is a string, expected an object");
+}
+
 }  // namespace
 }  // namespace strata::check

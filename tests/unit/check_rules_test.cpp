@@ -258,6 +258,118 @@ TEST(CheckLanguage, PackagesByNameAndVersion) {
   EXPECT_NE(find_unmet(r, "node_packages left-pad"), nullptr);
 }
 
+// machine() with these engines in its wasm section ({name, wasi_preview1}).
+Manifest with_engines(const std::vector<std::pair<std::string, bool>>& engines) {
+  Manifest m = machine();
+  json names = json::array();
+  for (const auto& [name, wasi] : engines) {
+    names.push_back(name);
+    set(m, Layer::language, "wasm.engine." + name,
+        {{"path", "/usr/bin/" + name},
+         {"version", nullptr},
+         {"wasi_preview1", wasi},
+         {"reason", wasi ? json(nullptr) : json("wasi support not compiled in")}});
+  }
+  set(m, Layer::language, "wasm.engines", names);
+  return m;
+}
+
+Needs wasm_needs(std::optional<std::string> wasi) {
+  Needs n = needs();
+  n.wasm = WasmNeed{.wasi = std::move(wasi),
+                    .imports = {"wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.proc_exit"},
+                    .non_wasi_imports = {},
+                    .memory_max_pages = 16,
+                    .features = {}};
+  return n;
+}
+
+TEST(CheckWasm, Preview1IsMetByAnEngineThatRunsWasi) {
+  const Report r = check(wasm_needs("preview1"), with_engines({{"wasm-interp", false}, {"node", true}}));
+  EXPECT_TRUE(r.satisfied());
+  EXPECT_EQ(r.met.at(Layer::language), 1U);
+  EXPECT_TRUE(r.notes.empty());
+}
+
+TEST(CheckWasm, Preview1WithoutAWasiEngineIsUnmetAtTheLanguageLayer) {
+  const Report r = check(wasm_needs("preview1"), with_engines({{"wasm-interp", false}}));
+  const Unmet* u = find_unmet(r, "wasm wasi preview1");
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->layer, Layer::language);
+  EXPECT_EQ(u->target_has, "wasm-interp (no WASI: wasi support not compiled in)");
+  EXPECT_EQ(u->reason,
+            "the module imports WASI preview1 (fd_write, proc_exit) and no engine on the target runs WASI "
+            "preview1 modules: install a WASI engine (Node.js >= 20: nodejs; or wasmtime)");
+  EXPECT_EQ(isolation_of(*u), "wasm");
+  EXPECT_EQ(r.verdict.layer, Layer::language);
+  EXPECT_EQ(r.verdict.isolation, "wasm");
+  EXPECT_EQ(r.verdict.requirement, "a WASI preview1 engine (Node.js >= 20 or wasmtime)");
+  EXPECT_EQ(r.verdict.steps, std::vector<std::string>{"strata run --isolation wasm -- CMD"});
+  const std::string text = to_text(r, false);
+  EXPECT_NE(text.find("(fixed by: wasm)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  on a target with a WASI preview1 engine"), std::string::npos) << text;
+  EXPECT_EQ(to_json(r)["unmet"][0]["isolation"], "wasm");
+
+  const Report none = check(wasm_needs("preview1"), with_engines({}));
+  ASSERT_NE(find_unmet(none, "wasm wasi preview1"), nullptr);
+  EXPECT_EQ(find_unmet(none, "wasm wasi preview1")->target_has, "no engine");
+}
+
+TEST(CheckWasm, Preview0IsMetByAPreview1EngineWithANote) {
+  const Report r = check(wasm_needs("preview0"), with_engines({{"node", true}}));
+  EXPECT_TRUE(r.satisfied());
+  EXPECT_TRUE(has_note(r, "wasm wasi preview0"));
+}
+
+TEST(CheckWasm, AComponentNeedsAnEngineThatClaimsPreview2) {
+  const Report r = check(wasm_needs("preview2"), with_engines({{"node", true}}));
+  const Unmet* u = find_unmet(r, "wasm wasi preview2");
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->provide, "a component-model engine (wasmtime)");
+}
+
+TEST(CheckWasm, NoWasiImportsNeedAnyEngine) {
+  EXPECT_TRUE(check(wasm_needs(std::nullopt), with_engines({{"wasm-interp", false}})).satisfied());
+  EXPECT_NE(find_unmet(check(wasm_needs(std::nullopt), with_engines({})), "wasm engine"), nullptr);
+}
+
+TEST(CheckWasm, ImportsNoEngineProvidesAreNotes) {
+  Needs n = wasm_needs("preview1");
+  n.wasm->non_wasi_imports = {"env.foo"};
+  n.wasm->imports.emplace_back("wasi_snapshot_preview1.fd_frobnicate");
+  n.wasm->features = {"threads"};
+  const Report r = check(n, with_engines({{"node", true}}));
+  EXPECT_TRUE(r.satisfied());
+  const auto note = std::ranges::find(r.notes, "wasm import env.foo", &Note::need);
+  ASSERT_NE(note, r.notes.end());
+  EXPECT_EQ(note->text, "the module imports env.foo, which no WASI engine provides: link it into the module");
+  EXPECT_TRUE(has_note(r, "wasm import wasi_snapshot_preview1.fd_frobnicate"));
+  EXPECT_FALSE(has_note(r, "wasm import wasi_snapshot_preview1.fd_write"));
+  EXPECT_TRUE(has_note(r, "wasm feature threads"));
+}
+
+TEST(CheckWasm, AManifestWithoutTheWasmSectionIsNotChecked) {
+  const Report r = check(wasm_needs("preview1"), machine());
+  EXPECT_TRUE(r.satisfied());
+  ASSERT_TRUE(has_not_checked(r, "wasm wasi preview1"));
+  Manifest root = machine();
+  root.layers.erase(Layer::language);
+  const Report no_layer = check(wasm_needs("preview1"), root);
+  ASSERT_TRUE(has_not_checked(no_layer, "wasm wasi preview1"));
+  EXPECT_EQ(no_layer.not_checked.back().reason, "the target manifest has no language layer");
+}
+
+TEST(CheckWasm, WithPythonPackagesTheVenvComesFirst) {
+  Needs n = wasm_needs("preview1");
+  n.python_packages = {{"examplepkg", "1.0"}};
+  const Report r = check(n, with_engines({}));
+  EXPECT_EQ(r.verdict.isolation, "venv");
+  EXPECT_EQ(
+      r.verdict.requirement,
+      "ENV with examplepkg==1.0; the target also needs a WASI preview1 engine (Node.js >= 20 or wasmtime)");
+  EXPECT_EQ(r.verdict.steps.front(), "python3 -m venv ENV && ENV/bin/pip install examplepkg==1.0");
+}
+
 TEST(CheckTarget, MissingLayersAreListedNotPassedNorUnmet) {
   Needs n = needs();
   n.isa_level = "x86-64-v3";

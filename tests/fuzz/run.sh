@@ -30,7 +30,7 @@ declare -A sources=(
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
   [wasm_module]="src/wasm/module.cpp src/base/error.cpp"
 )
-declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt")
+declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt" [wasm_module]="-lfmt")
 status=0
 for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module; do
   binary="$out/${target}_fuzz"

@@ -278,6 +278,19 @@ void use_container(const ContainerRoot& container, const HostFacts& host, Plan& 
   plan.rootfs = container.copy;
   plan.overlay = container.overlay;
   plan.root_read_only = container.read_only;
+  if (!plan.resources.stop_signal) {
+    plan.resources.stop_signal = container.stop_signal;
+  }
+}
+
+// The root every isolating layer starts from: the image's, else --rootfs
+// (already in plan.rootfs), else the host's system dirs.
+void add_root(const Spec& spec, const HostFacts& host, const ContainerRoot* container, Plan& plan) {
+  if (container != nullptr) {
+    use_container(*container, host, plan);
+  } else if (!spec.rootfs) {
+    add_system_dirs(host, plan.mounts);
+  }
 }
 
 // The guest has its own kernel: no namespaces, ids maps or filters on the
@@ -294,14 +307,7 @@ Plan build_vm_plan(const Spec& spec, const HostFacts& host, const ContainerRoot*
   plan.seccomp =
       SeccompChoice{.kind = SeccompChoice::Kind::unconfined, .path = {}, .program = {}, .program_name = {}};
   plan.landlock = LandlockMode::off;
-  if (container != nullptr) {
-    use_container(*container, host, plan);
-    if (!plan.resources.stop_signal) {
-      plan.resources.stop_signal = container->stop_signal;
-    }
-  } else if (!spec.rootfs) {
-    add_system_dirs(host, plan.mounts);
-  }
+  add_root(spec, host, container, plan);
   add_user_mounts(spec, plan.mounts);
   return plan;
 }
@@ -340,14 +346,7 @@ Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* co
   }
   plan.loopback_up = plan.unshares(Namespace::net);
   plan.rootfs = spec.rootfs;
-  if (container != nullptr) {
-    use_container(*container, host, plan);
-    if (!plan.resources.stop_signal) {
-      plan.resources.stop_signal = container->stop_signal;
-    }
-  } else if (!spec.rootfs) {
-    add_system_dirs(host, plan.mounts);
-  }
+  add_root(spec, host, container, plan);
   add_proc(spec, plan.mounts);
   add_sys(plan, plan.mounts);
   add_dev(plan.mounts);

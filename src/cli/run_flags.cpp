@@ -141,11 +141,11 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
       .add_option_function<std::string>(
           "--isolation",
           [&spec](const std::string& t) {
-            spec.isolation = value_or_throw(parse_isolation(t), "--isolation");
-            spec.isolation_given = true;
+            apply_layers(spec, value_or_throw(parse_layers(t), "--isolation"));
           },
           "Isolation layer: sandbox (default), container (the default with --image), vm, wasm (the default "
-          "for a .wasm module) or host")
+          "for a .wasm module), host, venv; layers joined by '+', outermost first (vm+container+venv); or "
+          "auto (from strata.lock)")
       ->type_name("LAYER");
   command.add_option("--hostname", spec.hostname, "Hostname inside (default: strata)")->type_name("NAME");
   command
@@ -343,6 +343,18 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   }
   if (auto ok = validate(spec); !ok) {
     return report(spec, Outcome::from_error(ok.error()), verb);
+  }
+  // Issue 9 hooks, each owned by its module: auto (a lock picks the layers),
+  // venv (the language environment prepared in the layer that runs it), and
+  // the layer inside a VM.
+  if (spec.isolation_auto || spec.venv || spec.in_vm) {
+    return report(spec,
+                  Outcome::from_error(Error{.step = "check --isolation",
+                                            .path = layers_text(spec),
+                                            .err = 0,
+                                            .detail = "not implemented yet",
+                                            .exit_code = kExitFailure}),
+                  verb);
   }
   if (spec.isolation == Isolation::wasm) {
     auto plan = wasm::plan_wasm_run(spec, host, verb);

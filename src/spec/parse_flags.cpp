@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "base/parse.hpp"
 #include "spec/spec.hpp"
@@ -166,6 +167,115 @@ Result<Isolation> parse_isolation(std::string_view text) {
     return Isolation::wasm;
   }
   return fail("parse --isolation", std::string(text), "expected host, sandbox, container, vm or wasm");
+}
+
+namespace {
+
+// Why `outer+inner` does not nest, or empty when it does.
+std::string_view nesting_refusal(Isolation outer, Isolation inner) {
+  if (outer == Isolation::host) {
+    return "host is no layer at all: nothing runs inside it but a venv (use venv or host+venv)";
+  }
+  if (outer == Isolation::wasm || inner == Isolation::wasm) {
+    return "a WebAssembly module runs on an engine, which strata already confines; wasm does not nest";
+  }
+  if (inner == Isolation::vm) {
+    return "a VM needs the host's hypervisor; it cannot run inside another layer";
+  }
+  if (outer != Isolation::vm) {
+    return "a sandbox or a container shares the host's kernel: another one inside adds nothing; put a vm "
+           "outside it";
+  }
+  if (inner == Isolation::host) {
+    return "host cannot be an inner layer";
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Layers> parse_layers(std::string_view text) {
+  if (text == "auto") {
+    return Layers{.automatic = true};
+  }
+  std::vector<std::string_view> parts;
+  for (std::size_t pos = 0;;) {
+    const std::size_t plus = text.find('+', pos);
+    parts.push_back(text.substr(pos, plus == std::string_view::npos ? std::string_view::npos : plus - pos));
+    if (plus == std::string_view::npos) {
+      break;
+    }
+    pos = plus + 1;
+  }
+  Layers layers;
+  if (parts.back() == "venv") {
+    layers.venv = true;
+    parts.pop_back();
+    if (parts.empty()) {
+      layers.outer = Isolation::host;
+      return layers;
+    }
+  }
+  std::vector<Isolation> os;
+  for (const std::string_view part : parts) {
+    if (part == "venv") {
+      return fail("parse --isolation", std::string(text),
+                  "venv is a language environment: it must be the innermost (last) layer");
+    }
+    if (part == "auto") {
+      return fail("parse --isolation", std::string(text),
+                  "auto picks the whole stack; it cannot be combined");
+    }
+    auto one = parse_isolation(part);
+    if (!one) {
+      return fail("parse --isolation", std::string(text),
+                  "expected a layer (host, sandbox, container, vm, wasm, venv), layers joined by '+' "
+                  "outermost first (vm+container+venv), or auto");
+    }
+    os.push_back(*one);
+  }
+  if (os.size() > 2) {
+    return fail("parse --isolation", std::string(text),
+                "at most two OS layers nest: vm+sandbox or vm+container");
+  }
+  layers.outer = os.front();
+  if (os.size() == 2) {
+    if (const std::string_view why = nesting_refusal(os[0], os[1]); !why.empty()) {
+      return fail("parse --isolation", std::string(text), std::string(why));
+    }
+    layers.in_vm = os[1];
+  }
+  if (layers.venv && layers.outer == Isolation::wasm) {
+    return fail("parse --isolation", std::string(text),
+                "a WebAssembly module has no Python or Node packages");
+  }
+  return layers;
+}
+
+void apply_layers(Spec& spec, const Layers& layers) {
+  spec.isolation = layers.outer;
+  spec.in_vm = layers.in_vm;
+  spec.venv = layers.venv;
+  spec.isolation_auto = layers.automatic;
+  spec.isolation_given = true;
+}
+
+std::string layers_text(const Spec& spec) {
+  if (spec.isolation_auto) {
+    return "auto";
+  }
+  if (spec.isolation == Isolation::host && spec.venv) {
+    return "venv";
+  }
+  std::string out(to_string(spec.isolation));
+  if (spec.in_vm) {
+    out += '+';
+    out += to_string(*spec.in_vm);
+  }
+  if (spec.venv) {
+    out += "+venv";
+  }
+  return out;
 }
 
 Result<ImageMount> parse_image_mount(std::string_view text) {

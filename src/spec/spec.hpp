@@ -119,9 +119,42 @@ struct WasmSpec {
   [[nodiscard]] bool customized() const { return engine || memory_bytes || no_sandbox || allow_weaker; }
 };
 
+// The language environment of a +venv layer (issue 9): what defines it and
+// where its packages come from. These machines reach no Python index, so pip
+// only ever installs from find_links.
+struct LangSpec {
+  std::optional<std::string> python_requirements;  // pip -r FILE: requirements.txt or a pinned lock
+  std::vector<std::string> find_links;             // pip --find-links DIR (wheels or sdists), --no-index
+  std::optional<std::string> node_lockfile;        // package-lock.json; its package.json sits next to it
+  std::optional<std::string> python;               // the interpreter inside the layer (default python3)
+
+  bool operator==(const LangSpec&) const = default;
+  [[nodiscard]] bool customized() const {
+    return python_requirements || !find_links.empty() || node_lockfile || python;
+  }
+};
+
+// `--isolation A+B+C`, outermost first. The outermost OS layer is
+// Spec::isolation; under a VM the guest may run its workload in a sandbox or a
+// container (`in_vm`); a language environment is always innermost (`venv`).
+// "venv" alone is the host plus a venv.
+struct Layers {
+  Isolation outer = Isolation::sandbox;
+  std::optional<Isolation> in_vm;  // sandbox | container, only when outer is vm
+  bool venv = false;
+  bool automatic = false;  // "auto": picked from a recorded lock (strata record)
+
+  bool operator==(const Layers&) const = default;
+};
+
 struct Spec {
-  Isolation isolation = Isolation::sandbox;
-  bool isolation_given = false;  // --isolation was on the command line (else a module picks wasm)
+  Isolation isolation = Isolation::sandbox;  // the outermost layer
+  bool isolation_given = false;              // --isolation was on the command line (else a module picks wasm)
+  std::optional<Isolation> in_vm;            // vm+sandbox, vm+container: the layer inside the guest
+  bool venv = false;                         // ...+venv: a language environment innermost
+  bool isolation_auto = false;               // --isolation auto: the layer comes from the lock
+  std::optional<std::string> lock_file;      // --lock FILE for auto (default ./strata.lock)
+  LangSpec lang;
   VmSpec vm;
   WasmSpec wasm;
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
@@ -167,7 +200,12 @@ Result<MountSpec> parse_tmpfs(std::string_view text);                 // DST[:SI
 Result<EnvVar> parse_env(std::string_view text);                      // NAME=VALUE
 Result<Namespace> parse_namespace(std::string_view text);             // net, ipc, ...
 Result<NetMode> parse_net(std::string_view text);                     // none | host | user
-Result<Isolation> parse_isolation(std::string_view text);           // host | sandbox | container | vm | wasm
+Result<Isolation> parse_isolation(std::string_view text);  // host | sandbox | container | vm | wasm
+// A layer or a stack of them: "vm+container+venv", "venv", "auto". Refuses,
+// with the reason, stacks that do not nest (venv+vm, container+vm, wasm+...).
+Result<Layers> parse_layers(std::string_view text);
+void apply_layers(Spec& spec, const Layers& layers);
+std::string layers_text(const Spec& spec);                          // "vm+container+venv"
 Result<ImageMount> parse_image_mount(std::string_view text);        // auto | overlay | copy
 Result<WritableLayer> parse_writable_layer(std::string_view text);  // memory | disk
 

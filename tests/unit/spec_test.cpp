@@ -132,5 +132,39 @@ TEST(Validate, PassFdMustBeOpenAndAbove2) {
   ::close(fds[1]);
 }
 
+TEST(Layers, ParsesStacksOutermostFirst) {
+  const Layers full = parse_layers("vm+container+venv").value();
+  EXPECT_EQ(full.outer, Isolation::vm);
+  EXPECT_EQ(full.in_vm, Isolation::container);
+  EXPECT_TRUE(full.venv);
+  const Layers venv = parse_layers("venv").value();
+  EXPECT_EQ(venv.outer, Isolation::host);
+  EXPECT_TRUE(venv.venv);
+  EXPECT_FALSE(venv.in_vm);
+  EXPECT_EQ(parse_layers("sandbox").value(), Layers{.outer = Isolation::sandbox});
+  EXPECT_TRUE(parse_layers("auto").value().automatic);
+  EXPECT_EQ(parse_layers("vm+sandbox").value().in_vm, Isolation::sandbox);
+  EXPECT_TRUE(parse_layers("container+venv").value().venv);
+}
+
+TEST(Layers, RefusesWhatDoesNotNestWithAReason) {
+  for (const char* text : {"venv+vm", "container+vm", "sandbox+container", "vm+vm", "wasm+venv", "vm+wasm",
+                           "host+sandbox", "auto+venv", "vm+container+sandbox", "", "vm+", "jail"}) {
+    auto layers = parse_layers(text);
+    ASSERT_FALSE(layers) << text;
+    EXPECT_NE(layers.error().message().find("--isolation"), std::string::npos) << text;
+  }
+  EXPECT_NE(parse_layers("venv+vm").error().message().find("innermost"), std::string::npos);
+  EXPECT_NE(parse_layers("container+vm").error().message().find("hypervisor"), std::string::npos);
+}
+
+TEST(Layers, TextRoundTrips) {
+  for (const char* text : {"vm+container+venv", "venv", "sandbox", "vm+sandbox", "container+venv", "auto"}) {
+    Spec spec;
+    apply_layers(spec, parse_layers(text).value());
+    EXPECT_EQ(layers_text(spec), text);
+  }
+}
+
 }  // namespace
 }  // namespace strata

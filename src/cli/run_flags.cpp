@@ -47,6 +47,8 @@ CLI::Option* each(CLI::App& command, const std::string& name, const F& handle, c
 void add_filesystem_flags(CLI::App& command, Spec& spec) {
   command.add_option("--rootfs", spec.rootfs, "Use DIR as the root instead of the host's system dirs")
       ->type_name("DIR");
+  command.add_flag("--rootfs-writable", spec.rootfs_writable,
+                   "With --rootfs: the root is writable and writes go to DIR (default read-only)");
   each(
       command, "--bind",
       [&spec](const std::string& t) {
@@ -311,7 +313,7 @@ int report(const Spec& spec, const Outcome& outcome, std::string_view verb) {
   return outcome.exit_code;
 }
 
-int execute(const Spec& spec, const Plan& plan, std::string_view verb) {
+int execute(const Spec& spec, const Plan& plan, const HostFacts& host, std::string_view verb) {
   if (spec.dry_run) {
     (void)std::fputs(to_text(plan).c_str(), stdout);
     if (plan.vm) {
@@ -320,6 +322,12 @@ int execute(const Spec& spec, const Plan& plan, std::string_view verb) {
         return report(spec, Outcome::from_error(command.error()), verb);
       }
       (void)std::fputs(command->c_str(), stdout);
+    }
+    if (plan.vm && spec.in_vm) {
+      // Planned here from this host's facts; the guest's strata plans again from its own.
+      const std::string inner = to_text(build_plan(inner_layer_spec(spec, plan), host));
+      (void)std::fprintf(stdout, "\n-- the layer inside the guest (%s) --\n%s", to_string(*spec.in_vm).data(),
+                         inner.c_str());
     }
     return 0;
   }
@@ -334,6 +342,9 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   if (spec.image && spec.isolation == Isolation::sandbox) {
     spec.isolation = Isolation::container;
   }
+  if (spec.image && spec.in_vm == Isolation::sandbox) {
+    spec.in_vm = Isolation::container;
+  }
   const HostFacts host = gather_host_facts();
   // A module as the command picks the wasm layer unless a layer was named
   // (or a root given, whose files the host's cwd says nothing about).
@@ -347,7 +358,7 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   // Issue 9 hooks, each owned by its module: auto (a lock picks the layers),
   // venv (the language environment prepared in the layer that runs it), and
   // the layer inside a VM.
-  if (spec.isolation_auto || spec.venv || spec.in_vm) {
+  if (spec.isolation_auto || spec.venv) {
     return report(spec,
                   Outcome::from_error(Error{.step = "check --isolation",
                                             .path = layers_text(spec),
@@ -358,17 +369,17 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   }
   if (spec.isolation == Isolation::wasm) {
     auto plan = wasm::plan_wasm_run(spec, host, verb);
-    return plan ? execute(spec, *plan, verb) : report(spec, Outcome::from_error(plan.error()), verb);
+    return plan ? execute(spec, *plan, host, verb) : report(spec, Outcome::from_error(plan.error()), verb);
   }
   if (!spec.image) {
-    return execute(spec, build_plan(spec, host), verb);
+    return execute(spec, build_plan(spec, host), host, verb);
   }
   // Lives until the run is over: it pins the layers and owns the writable one.
   auto container = container::prepare_container(spec, host);
   if (!container) {
     return report(spec, Outcome::from_error(container.error()), verb);
   }
-  return execute(spec, build_plan(spec, host, &container->root), verb);
+  return execute(spec, build_plan(spec, host, &container->root), host, verb);
 }
 
 std::optional<std::vector<std::string>> command_words(const CLI::App& command,

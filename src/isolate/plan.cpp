@@ -304,15 +304,63 @@ Plan build_vm_plan(const Spec& spec, const HostFacts& host, const ContainerRoot*
   plan.process.gid = spec.gid;
   plan.process.rlimits = spec.rlimits;
   plan.rootfs = spec.rootfs;
+  if (spec.rootfs && container == nullptr) {
+    plan.root_read_only = !spec.rootfs_writable;
+  }
   plan.seccomp =
       SeccompChoice{.kind = SeccompChoice::Kind::unconfined, .path = {}, .program = {}, .program_name = {}};
   plan.landlock = LandlockMode::off;
   add_root(spec, host, container, plan);
   add_user_mounts(spec, plan.mounts);
+  if (spec.in_vm) {
+    plan.vm->inner = {"strata", "run"};
+    std::ranges::move(to_flags(inner_layer_spec(spec, plan)), std::back_inserter(plan.vm->inner));
+  }
   return plan;
 }
 
 }  // namespace
+
+Spec inner_layer_spec(const Spec& outer, const Plan& vm_plan) {
+  Spec inner;
+  inner.isolation = Isolation::sandbox;
+  inner.isolation_given = true;
+  inner.rootfs = "/";  // the guest's root: the host's system dirs, --rootfs or the image
+  // An image's root is writable (its writable layer) unless --read-only; the
+  // host's system dirs never are.
+  inner.rootfs_writable = outer.in_vm == Isolation::container ? !outer.read_only : outer.rootfs_writable;
+  // The guest's init mounted the shares and tmpfs at their destinations
+  // already; the sandbox takes them from there.
+  for (const MountSpec& mount : outer.mounts) {
+    MountSpec again = mount;
+    if (mount.kind != MountKind::tmpfs) {
+      again.source = mount.destination;
+    }
+    inner.mounts.push_back(std::move(again));
+  }
+  // The environment, directory and ids the outer Plan settled (an image's
+  // Env, WorkingDir and User included).
+  inner.clear_env = true;
+  for (const std::string& var : vm_plan.process.env) {
+    const auto equals = var.find('=');
+    inner.env.push_back({.name = var.substr(0, equals), .value = var.substr(equals + 1)});
+  }
+  if (vm_plan.process.cwd_required) {
+    inner.workdir = vm_plan.process.cwd;
+  }
+  inner.hostname = outer.hostname;
+  inner.net = outer.net == NetMode::user ? NetMode::host : NetMode::none;  // the guest's own network
+  inner.uid = vm_plan.process.uid;
+  inner.gid = vm_plan.process.gid;
+  inner.pty = PtyMode::never;  // the guest's stdio are pipes to the host
+  inner.cap_add = outer.cap_add;
+  inner.cap_drop = outer.cap_drop;
+  inner.rlimits = vm_plan.process.rlimits;
+  inner.seccomp = outer.seccomp;
+  inner.landlock = outer.landlock;
+  inner.argv = vm_plan.process.argv;
+  return inner;
+}
 
 Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container) {
   Plan plan;
@@ -346,6 +394,9 @@ Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* co
   }
   plan.loopback_up = plan.unshares(Namespace::net);
   plan.rootfs = spec.rootfs;
+  if (spec.rootfs && container == nullptr) {
+    plan.root_read_only = !spec.rootfs_writable;
+  }
   add_root(spec, host, container, plan);
   add_proc(spec, plan.mounts);
   add_sys(plan, plan.mounts);
@@ -486,6 +537,13 @@ std::string describe_vm(const Plan& plan) {
   out += fmt::format("user: uid {} gid {} (the guest's ids)\n", plan.process.uid, plan.process.gid);
   for (const auto& limit : plan.process.rlimits) {
     out += fmt::format("rlimit: {} soft={} hard={}\n", limit.name, limit.soft, limit.hard);
+  }
+  if (!plan.vm->inner.empty()) {
+    std::string words;
+    for (const auto& word : plan.vm->inner) {
+      words += (words.empty() ? "" : " ") + word;
+    }
+    out += fmt::format("inside the guest: {}\n", words);
   }
   if (plan.resources.timeout) {
     out += fmt::format("timeout: {}ms (then the VM is killed after {}ms)\n", plan.resources.timeout->count(),

@@ -126,6 +126,10 @@ struct VmPlan {
   VmSpec machine;
   bool network = false;     // --net user: QEMU's user-mode network
   bool private_tmp = true;  // a tmpfs on /tmp (an image has its own /tmp)
+  // vm+sandbox, vm+container: the guest's init runs strata itself with these
+  // words ("strata run ... -- CMD"), which puts the workload in a sandbox
+  // inside the guest; empty: the init runs the workload directly.
+  std::vector<std::string> inner;
 
   bool operator==(const VmPlan&) const = default;
 };
@@ -174,6 +178,10 @@ struct Plan {
 // Spec -> Plan. The Spec must have passed validate(); `container` is given
 // for a run with --image.
 Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container = nullptr);
+
+// vm+sandbox, vm+container: the Spec of the sandbox the guest's strata runs,
+// from the outer Spec and its VM Plan (whose process an image has settled).
+Spec inner_layer_spec(const Spec& outer, const Plan& vm_plan);
 
 // The environment a workload gets: the safe list kept from the caller (or
 // nothing with --clear-env), HOME, then --env in order.

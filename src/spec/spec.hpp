@@ -160,6 +160,7 @@ struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
 
   std::optional<std::string> rootfs;  // a whole directory tree as /
+  bool rootfs_writable = false;       // --rootfs-writable: writes go through to it
   // --image REF and what only containers take: the root is the image's
   // layers under a per-run writable layer (none with read_only, kept with keep).
   std::optional<std::string> image;
@@ -226,6 +227,11 @@ Result<std::string> normalize_destination(std::string_view path);
 
 std::string_view to_string(Namespace ns);
 std::string_view to_string(Isolation isolation);
+
+// The Spec as `strata run` flags: the layers, filesystem, process, hardening
+// and resource flags, then "--" and the command. Image, VM and wasm settings
+// are not carried: this is for a strata that runs strata inside a layer.
+std::vector<std::string> to_flags(const Spec& spec);
 
 // Checks the whole Spec for contradictions the single-flag parsers cannot see.
 Result<> validate(const Spec& spec);

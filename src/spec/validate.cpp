@@ -89,16 +89,21 @@ Result<> check_vm(const Spec& spec) {
     }
     return {};
   }
+  // vm+sandbox, vm+container: the guest's strata applies the policy flags.
+  const bool inner = spec.in_vm.has_value();
   const std::pair<bool, const char*> refused[] = {
       {spec.net == NetMode::host, "--net host: a VM cannot share the host's network stack; use --net user"},
       {!spec.shared.empty(), "--share: the guest has its own kernel and so its own namespaces"},
-      {!spec.cap_add.empty() || !spec.cap_drop.empty(),
-       "--cap-add/--cap-drop: the workload runs as the guest's root (or --uid); capabilities inside the "
-       "guest are not restricted yet"},
-      {spec.seccomp.kind == SeccompChoice::Kind::file || spec.seccomp.kind == SeccompChoice::Kind::program,
-       "--seccomp: filters are not installed inside the guest yet"},
-      {spec.landlock == LandlockMode::require,
-       "--landlock require: Landlock is not applied inside the guest yet"},
+      {!inner && (!spec.cap_add.empty() || !spec.cap_drop.empty()),
+       "--cap-add/--cap-drop: the workload runs as the guest's root (or --uid); use vm+sandbox to restrict "
+       "its capabilities"},
+      {!inner && spec.seccomp.kind == SeccompChoice::Kind::file,
+       "--seccomp: use vm+sandbox for a filter inside the guest"},
+      {inner && spec.seccomp.kind == SeccompChoice::Kind::file,
+       "--seccomp FILE: the guest's strata cannot read a host file; use default or unconfined"},
+      {spec.seccomp.kind == SeccompChoice::Kind::program, "strata trace cannot follow a workload into a VM"},
+      {!inner && spec.landlock == LandlockMode::require,
+       "--landlock require: use vm+sandbox for Landlock inside the guest"},
       {!spec.pass_fds.empty(), "--pass-fd: a file descriptor cannot cross into a VM"},
       {spec.resources.memory_bytes.has_value(), "--memory: use --vm-memory, the guest's RAM"},
       {spec.resources.cpus.has_value(), "--cpus: use --vm-cpus, the guest's vCPUs"},
@@ -108,6 +113,9 @@ Result<> check_vm(const Spec& spec) {
     if (given) {
       return fail("check flags", "--isolation vm", why);
     }
+  }
+  if (spec.in_vm == Isolation::container && !spec.image) {
+    return fail("check flags", "--isolation vm+container", "needs --image REF");
   }
   if (spec.vm.memory_bytes < (64ULL << 20) || spec.vm.memory_bytes > (1ULL << 40)) {
     return fail("check --vm-memory", std::to_string(spec.vm.memory_bytes >> 20U) + " MiB",
@@ -204,6 +212,9 @@ Result<> validate(const Spec& spec) {
   }
   if (auto ok = check_sandbox_only(spec); !ok) {
     return ok;
+  }
+  if (spec.rootfs_writable && !spec.rootfs) {
+    return fail("check flags", "--rootfs-writable", "needs --rootfs DIR");
   }
   if (spec.rootfs) {
     if (auto ok = check_directory("check --rootfs", *spec.rootfs); !ok) {

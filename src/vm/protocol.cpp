@@ -114,7 +114,8 @@ std::string to_json_text(const Job& job) {
                         {"shares", shares},
                         {"tmpfs", tmpfs},
                         {"private_tmp", job.private_tmp},
-                        {"network", job.network}}
+                        {"network", job.network},
+                        {"inner", job.inner}}
       .dump();
 }
 
@@ -147,6 +148,7 @@ Result<Job> parse_job(std::string_view text) {
     }
     job.private_tmp = j.at("private_tmp").get<bool>();
     job.network = j.at("network").get<bool>();
+    job.inner = j.at("inner").get<std::vector<std::string>>();
     return job;
   });
 }

@@ -84,6 +84,9 @@ struct Job {
   std::vector<MountSpec> tmpfs;  // --tmpfs, mounted after the shares
   bool private_tmp = true;       // a tmpfs on /tmp (not for an image: it has its own)
   bool network = false;          // --net user: bring up eth0 for QEMU's user-mode network
+  // vm+sandbox, vm+container: strata's own arguments ("strata", "run", ...);
+  // the init runs itself with them, which sandboxes argv inside the guest.
+  std::vector<std::string> inner;
 
   bool operator==(const Job&) const = default;
 };

@@ -179,6 +179,13 @@ Job make_job(const Plan& plan) {
   }
   job.private_tmp = plan.vm && plan.vm->private_tmp;
   job.network = plan.vm && plan.vm->network;
+  if (plan.vm && !plan.vm->inner.empty()) {
+    // The inner strata starts as the guest's root and applies the ids and limits itself.
+    job.inner = plan.vm->inner;
+    job.uid = 0;
+    job.gid = 0;
+    job.rlimits.clear();
+  }
   return job;
 }
 

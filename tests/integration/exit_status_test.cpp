@@ -282,6 +282,18 @@ TEST(Rootfs, RootfsIsTheRootAndReadOnly) {
   EXPECT_FALSE(path_exists(root / "x"));
 }
 
+TEST(Rootfs, RootfsWritableLetsWritesThroughToTheDirectory) {
+  const TempDir root;
+  copy_probe_into(root);
+  const Finished write =
+      strata({"run", "--rootfs", root.path(), "--rootfs-writable", "--", "/probe", "write", "/x"});
+  EXPECT_EQ(write.exit_code, 0) << describe(write);
+  EXPECT_TRUE(path_exists(root / "x"));
+  const Finished alone = strata({"run", "--rootfs-writable", "--", "/bin/true"});
+  EXPECT_EQ(alone.exit_code, 125) << describe(alone);
+  EXPECT_NE(alone.err.find("needs --rootfs"), std::string::npos) << describe(alone);
+}
+
 // Runs `strata run --rootfs ROOT -- /probe ARGS...` from a private mount
 // namespace in which the host directory `outside` is bind-mounted at ROOT/sub,
 // so the host's (and the other tests') mount table is never touched. Exits

@@ -115,7 +115,16 @@ TEST(VmPlan, FlagsTheGuestCannotHonourAreRefused) {
   EXPECT_NE(refused([](Spec& s) { s.net = NetMode::host; }).find("--net user"), std::string::npos);
   EXPECT_NE(refused([](Spec& s) { s.resources.memory_bytes = 1 << 20; }).find("--vm-memory"),
             std::string::npos);
-  EXPECT_NE(refused([](Spec& s) { s.cap_add = {0}; }), "");
+  EXPECT_NE(refused([](Spec& s) { s.cap_add = {0}; }).find("vm+sandbox"), std::string::npos);
+  EXPECT_EQ(refused([](Spec& s) {
+              s.in_vm = Isolation::sandbox;
+              s.cap_add = {0};
+              s.landlock = LandlockMode::require;
+            }),
+            "")
+      << "the guest's sandbox applies them";
+  EXPECT_NE(refused([](Spec& s) { s.in_vm = Isolation::container; }).find("needs --image"),
+            std::string::npos);
   EXPECT_NE(refused([](Spec& s) { s.landlock = LandlockMode::require; }), "");
   EXPECT_NE(refused([](Spec& s) { s.vm.cpus = 0; }), "");
   EXPECT_NE(refused([](Spec& s) { s.vm.memory_bytes = 1 << 20; }), "");
@@ -130,6 +139,84 @@ TEST(VmPlan, FlagsTheGuestCannotHonourAreRefused) {
               s.net = NetMode::user;
             }),
             "");
+}
+
+TEST(VmPlan, ALayerInsideTheGuestIsStrataRunningItselfWithTheSettledProcess) {
+  Spec spec = vm_spec();
+  spec.in_vm = Isolation::sandbox;
+  spec.mounts.push_back(
+      MountSpec{.kind = MountKind::bind, .source = "/srv", .destination = "/data", .size = 0});
+  spec.mounts.push_back(
+      MountSpec{.kind = MountKind::tmpfs, .source = {}, .destination = "/scratch", .size = 0});
+  spec.env.push_back({.name = "A", .value = "b=c"});
+  spec.uid = 1000;
+  spec.cap_add = {13};
+  spec.rlimits.push_back({.resource = 7, .name = "nofile", .soft = 64, .hard = 128});
+  spec.net = NetMode::user;
+  const Plan plan = build_plan(spec, host_facts());
+  ASSERT_TRUE(plan.vm.has_value());
+  const vm::Job job = vm::make_job(plan);
+  EXPECT_EQ(job.uid, 0U) << "the inner strata starts as the guest's root";
+  EXPECT_TRUE(job.rlimits.empty()) << "the inner strata applies them";
+  EXPECT_EQ(job.argv, spec.argv);
+  const std::vector<std::string> expected = {"strata",
+                                             "run",
+                                             "--isolation",
+                                             "sandbox",
+                                             "--rootfs",
+                                             "/",
+                                             "--bind",
+                                             "/data:/data",
+                                             "--tmpfs",
+                                             "/scratch",
+                                             "--clear-env",
+                                             "--env",
+                                             "PATH=/usr/bin:/bin",
+                                             "--env",
+                                             "HOME=/tmp",
+                                             "--env",
+                                             "A=b=c",
+                                             "--net",
+                                             "host",
+                                             "--uid",
+                                             "1000",
+                                             "--gid",
+                                             "0",
+                                             "--no-pty",
+                                             "--cap-add",
+                                             "CAP_NET_RAW",
+                                             "--rlimit",
+                                             "nofile=64:128",
+                                             "--landlock",
+                                             "best-effort",
+                                             "--",
+                                             "uname",
+                                             "-r"};
+  EXPECT_EQ(job.inner, expected);
+  // What the words say, read back by the same parsers the flags use.
+  const Spec inner = inner_layer_spec(spec, build_plan(spec, host_facts()));
+  EXPECT_EQ(parse_rlimit("nofile=64:128").value(), inner.rlimits.front());
+  EXPECT_EQ(parse_capabilities("CAP_NET_RAW").value(), inner.cap_add);
+  EXPECT_EQ(parse_env("A=b=c").value(), inner.env.back());
+  Spec here = inner;
+  here.mounts.clear();  // their sources are the guest's paths
+  auto valid = validate(here);
+  EXPECT_TRUE(valid) << "the inner Spec is a valid sandbox run: " << (valid ? "" : valid.error().message());
+}
+
+TEST(VmPlan, AContainerInsideTheGuestHasAWritableRootUnlessReadOnly) {
+  Spec spec = vm_spec();
+  spec.in_vm = Isolation::container;
+  spec.image = "builtin:busybox";
+  const Plan plan = build_plan(spec, host_facts());
+  EXPECT_TRUE(inner_layer_spec(spec, plan).rootfs_writable);
+  spec.read_only = true;
+  EXPECT_FALSE(inner_layer_spec(spec, plan).rootfs_writable);
+  spec.in_vm = Isolation::sandbox;
+  spec.image.reset();
+  spec.read_only = false;
+  EXPECT_FALSE(inner_layer_spec(spec, build_plan(spec, host_facts())).rootfs_writable)
+      << "the host's system dirs are never writable";
 }
 
 }  // namespace

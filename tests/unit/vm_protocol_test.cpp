@@ -56,6 +56,7 @@ TEST(VmProtocol, TheJobRoundTrips) {
   job.tmpfs = {MountSpec{.kind = MountKind::tmpfs, .source = {}, .destination = "/scratch", .size = 1 << 20}};
   job.private_tmp = false;
   job.network = true;
+  job.inner = {"strata", "run", "--isolation", "sandbox", "--", "true"};
   auto parsed = parse_job(to_json_text(job));
   ASSERT_TRUE(parsed) << parsed.error().message();
   EXPECT_EQ(*parsed, job);

@@ -452,7 +452,10 @@ Result<UniqueFd> mount_root(const Plan& plan) {
       if (auto ok = set_attrs(tree->get(), MOUNT_ATTR_RDONLY, true); !ok) {
         return fail_errno("make the rootfs read-only", *plan.rootfs, ok.error().err);
       }
-      if (auto ok = clear_attrs(tree->get(), MOUNT_ATTR_RDONLY); !ok) {
+      // A rootfs that was already read-only where it came from (a VM guest's
+      // root share) keeps that flag locked in a user namespace: then its
+      // mount points must exist already, and a missing one fails later, named.
+      if (auto ok = clear_attrs(tree->get(), MOUNT_ATTR_RDONLY); !ok && ok.error().err != EPERM) {
         return fail_errno("prepare the rootfs", *plan.rootfs, ok.error().err);
       }
     }

@@ -77,6 +77,11 @@ void set_nonblocking(int fd) {
     }
   }
   environ = env.data();
+  if (!job.inner.empty()) {
+    // Still strata's own binary in the initramfs, whatever the root is now.
+    ::execve("/proc/self/exe", argv.data(), env.data());
+    die(errno);
+  }
   ::execvp(argv[0], argv.data());
   die(errno);
   ::_exit(127);
@@ -304,15 +309,19 @@ Result<GuestStatus> run_workload(const Job& job, int channel, FrameReader& reade
     return fail_errno("create the workload's pipes");
   }
   // Everything the child needs, allocated before fork.
+  // vm+sandbox: strata itself, with a plain environment (the workload's is in its flags).
+  static const std::vector<std::string> kInnerEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  const auto& words = job.inner.empty() ? job.argv : job.inner;
+  const auto& vars = job.inner.empty() ? job.env : kInnerEnv;
   std::vector<char*> argv;
-  argv.reserve(job.argv.size() + 1);
-  for (const auto& word : job.argv) {
+  argv.reserve(words.size() + 1);
+  for (const auto& word : words) {
     argv.push_back(const_cast<char*>(word.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   argv.push_back(nullptr);
   std::vector<char*> env;
-  env.reserve(job.env.size() + 1);
-  for (const auto& var : job.env) {
+  env.reserve(vars.size() + 1);
+  for (const auto& var : vars) {
     env.push_back(const_cast<char*>(var.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   env.push_back(nullptr);

@@ -70,6 +70,7 @@ bench: build deps-bench
 	./bench/probe.sh $(abspath $(BUILD))/src/strata
 	./bench/container.sh $(abspath $(BUILD))/src/strata
 	./bench/trace.sh $(abspath $(BUILD))/src/strata
+	./bench/layers.sh $(abspath $(BUILD))/src/strata $(abspath $(BUILD))/fixtures/debian-python-oci
 
 format:
 	clang-format-19 -i $$(find src tests -name '*.cpp' -o -name '*.hpp' -o -name '*.c')

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 
 #include "base/files.hpp"
@@ -20,6 +21,17 @@ constexpr std::size_t kLargestCacheFile = 1U << 16U;
 // More entries than any machine has engines: a PATH that keeps changing
 // (temporary directories in tests) must not grow the file without bound.
 constexpr std::size_t kMostEntries = 32;
+// A file's mtime moves in steps of the kernel's tick (4 ms on ext4), so a
+// binary rewritten in place within one tick, at the same size, keeps its
+// identity. Answers about a binary this fresh are not kept (git's "racy
+// clean" problem, solved the same way).
+constexpr std::int64_t kSettledNs = 2'000'000'000;
+
+bool settled(const BinaryIdentity& id) {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return id.mtime_ns < now.count() - kSettledNs;
+}
 
 json identity_json(std::string_view name, const BinaryIdentity& id) {
   return {{"name", name}, {"dev", id.dev}, {"ino", id.ino}, {"size", id.size}, {"mtime_ns", id.mtime_ns}};
@@ -94,7 +106,7 @@ std::optional<EngineFacts> EngineCache::find(std::string_view name, const Binary
 }
 
 void EngineCache::put(std::string_view name, const BinaryIdentity& id, const EngineFacts& facts) {
-  if (dir_.empty()) {
+  if (dir_.empty() || !settled(id)) {
     return;
   }
   while (entries_.size() >= kMostEntries && !entries_.contains(id.path)) {

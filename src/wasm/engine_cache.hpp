@@ -7,7 +7,8 @@
 // root, else $XDG_RUNTIME_DIR/strata, else no cache). An entry is keyed by
 // the binary's resolved path and holds its identity (device, inode, size,
 // mtime in ns): an upgrade replaces the file (a new inode, mtime or size),
-// so the entry no longer matches and the engine is asked again. A file or
+// so the entry no longer matches and the engine is asked again (a binary
+// modified in the last 2 s is not cached: see put()). A file or
 // entry that does not parse or match is ignored, never trusted.
 #pragma once
 
@@ -50,6 +51,8 @@ class EngineCache {
 
   // The facts cached for the engine `name` at exactly `id`.
   [[nodiscard]] std::optional<EngineFacts> find(std::string_view name, const BinaryIdentity& id) const;
+  // Not kept for a binary modified in the last 2 s: a rewrite within the
+  // same mtime tick and at the same size would not change its identity.
   void put(std::string_view name, const BinaryIdentity& id, const EngineFacts& facts);
   // Writes the file atomically if put() changed it; a failure only costs a
   // later probe, so it is said at debug level.

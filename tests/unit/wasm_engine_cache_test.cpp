@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,8 @@ class CacheFixture : public ::testing::Test {
     const fs::path file = dir_ / "bin" / "node";
     std::ofstream(file) << "#!/bin/sh\necho run >>" << (dir_ / "runs").string() << "\n" << answer << "\n";
     fs::permissions(file, fs::perms::owner_all);
+    // Installed a while ago: a binary modified in the last 2 s is not cached.
+    fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::hours(1));
   }
   [[nodiscard]] int runs() const {
     std::ifstream in(dir_ / "runs");
@@ -109,6 +112,13 @@ TEST_F(CacheFixture, AnEntryForAnotherBinaryOrContradictingItselfIsNotTrusted) {
   contradicting.put("node", *id, {.version = "v22.1.0", .wasi_preview1 = false, .reason = ""});
   contradicting.save();
   EXPECT_FALSE(EngineCache(cache_file().parent_path().string()).find("node", *id));
+}
+
+TEST_F(CacheFixture, ABinaryModifiedJustNowIsNotCached) {
+  fs::last_write_time(binary(), fs::file_time_type::clock::now());
+  (void)find();
+  (void)find();
+  EXPECT_EQ(runs(), 2) << "a rewrite in the same mtime tick would keep its identity";
 }
 
 TEST_F(CacheFixture, NoVersionAndNoDirectoryAreNotCached) {

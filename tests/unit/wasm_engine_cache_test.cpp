@@ -114,6 +114,24 @@ TEST_F(CacheFixture, AnEntryForAnotherBinaryOrContradictingItselfIsNotTrusted) {
   EXPECT_FALSE(EngineCache(cache_file().parent_path().string()).find("node", *id));
 }
 
+TEST_F(CacheFixture, TheFileStaysBounded) {
+  const auto id = identify_binary(binary().string());
+  ASSERT_TRUE(id);
+  const std::string dir = cache_file().parent_path().string();
+  for (int i = 0; i < 40; ++i) {
+    EngineCache cache(dir);
+    BinaryIdentity other = *id;
+    other.path += std::to_string(i);
+    cache.put("node", other, {.version = "v22.1.0", .wasi_preview1 = true, .reason = ""});
+    cache.save();
+  }
+  EngineCache cache(dir);
+  cache.put("node", *id, {.version = "v22.1.0", .wasi_preview1 = true, .reason = ""});
+  cache.save();
+  EXPECT_LT(fs::file_size(cache_file()), 16U << 10U);
+  EXPECT_TRUE(EngineCache(dir).find("node", *id)) << "the newest entry was dropped";
+}
+
 TEST_F(CacheFixture, ABinaryModifiedJustNowIsNotCached) {
   fs::last_write_time(binary(), fs::file_time_type::clock::now());
   (void)find();

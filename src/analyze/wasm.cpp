@@ -415,37 +415,58 @@ class Parser {
   std::vector<std::string> types_;
 };
 
+// The header's version and layer, two little-endian u16s after the magic.
+std::pair<std::uint32_t, std::uint32_t> version_and_layer(std::string_view bytes) {
+  const auto u16 = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) |
+           (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8U);
+  };
+  return {u16(4), u16(6)};
+}
+
 }  // namespace
 
 bool is_wasm(std::string_view bytes) {
   return bytes.starts_with(kMagic);
 }
 
-Result<WasmModule> read_wasm(std::string_view bytes, const std::string& name) {
-  const std::string step(kStep);
+WasmHeader wasm_header(std::string_view bytes) {
   if (!is_wasm(bytes)) {
-    return fail(step, name, "not a WebAssembly binary (no \\0asm magic)");
+    return WasmHeader::not_wasm;
   }
   if (bytes.size() < kHeader) {
-    return fail(step, name,
-                fmt::format("truncated: {} bytes, the header alone has {}", bytes.size(), kHeader));
+    return WasmHeader::truncated;
   }
-  const auto u16 = [&](std::size_t at) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) |
-           (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8U);
-  };
-  const std::uint32_t version = u16(4);
-  const std::uint32_t layer = u16(6);
+  const auto [version, layer] = version_and_layer(bytes);
   if (layer == 1) {  // the component model: a version of its own, layer 1
-    WasmModule component;
-    component.component = true;
-    component.version = version;
-    return component;
+    return WasmHeader::component;
   }
-  if (layer != 0 || version != 1) {
-    return fail(step, name,
-                fmt::format("offset 0x4: version 0x{:08x} is neither a module (1) nor a component (layer 1)",
-                            version | (layer << 16U)));
+  return layer == 0 && version == 1 ? WasmHeader::core : WasmHeader::unknown_version;
+}
+
+Result<WasmModule> read_wasm(std::string_view bytes, const std::string& name) {
+  const std::string step(kStep);
+  switch (wasm_header(bytes)) {
+    case WasmHeader::not_wasm:
+      return fail(step, name, "not a WebAssembly binary (no \\0asm magic)");
+    case WasmHeader::truncated:
+      return fail(step, name,
+                  fmt::format("truncated: {} bytes, the header alone has {}", bytes.size(), kHeader));
+    case WasmHeader::component: {
+      WasmModule component;
+      component.component = true;
+      component.version = version_and_layer(bytes).first;
+      return component;
+    }
+    case WasmHeader::unknown_version: {
+      const auto [version, layer] = version_and_layer(bytes);
+      return fail(
+          step, name,
+          fmt::format("offset 0x4: version 0x{:08x} is neither a module (1) nor a component (layer 1)",
+                      version | (layer << 16U)));
+    }
+    case WasmHeader::core:
+      break;
   }
   Parser parser(bytes);
   parser.sections();

@@ -78,6 +78,16 @@ struct WasmModule {
 // True when `bytes` starts with the "\0asm" magic.
 [[nodiscard]] bool is_wasm(std::string_view bytes);
 
+// What the 8-byte header says the file is.
+enum class WasmHeader {
+  not_wasm,         // no "\0asm" magic
+  truncated,        // the magic, then fewer than 8 bytes
+  core,             // version 1, layer 0: a core module, which read_wasm reads whole
+  component,        // layer 1: a component (WASI preview2)
+  unknown_version,  // any other version or layer
+};
+[[nodiscard]] WasmHeader wasm_header(std::string_view bytes);
+
 // Parses a module. Errors name `name` and say where ("offset 0x1c: import
 // section: ...").
 [[nodiscard]] Result<WasmModule> read_wasm(std::string_view bytes, const std::string& name);

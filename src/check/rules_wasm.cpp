@@ -6,8 +6,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <array>
+#include <optional>
 
+#include "analyze/wasi_preview1.hpp"
 #include "check/rules.hpp"
 
 namespace strata::check {
@@ -19,58 +20,14 @@ using nlohmann::json;
 constexpr std::string_view kInstall = "install a WASI engine (Node.js >= 20: nodejs; or wasmtime)";
 constexpr std::string_view kProvide = "a WASI preview1 engine (Node.js >= 20 or wasmtime)";
 
-// The functions of wasi_snapshot_preview1 as published (witx, snapshot 01);
-// sorted for binary search.
-constexpr std::array<std::string_view, 46> kPreview1{
-    "args_get",
-    "args_sizes_get",
-    "clock_res_get",
-    "clock_time_get",
-    "environ_get",
-    "environ_sizes_get",
-    "fd_advise",
-    "fd_allocate",
-    "fd_close",
-    "fd_datasync",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_fdstat_set_rights",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "fd_pread",
-    "fd_prestat_dir_name",
-    "fd_prestat_get",
-    "fd_pwrite",
-    "fd_read",
-    "fd_readdir",
-    "fd_renumber",
-    "fd_seek",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "path_create_directory",
-    "path_filestat_get",
-    "path_filestat_set_times",
-    "path_link",
-    "path_open",
-    "path_readlink",
-    "path_remove_directory",
-    "path_rename",
-    "path_symlink",
-    "path_unlink_file",
-    "poll_oneoff",
-    "proc_exit",
-    "proc_raise",
-    "random_get",
-    "sched_yield",
-    "sock_accept",
-    "sock_recv",
-    "sock_send",
-    "sock_shutdown",
-};
-
-constexpr std::string_view kPreview1Module = "wasi_snapshot_preview1.";
+// "wasi_snapshot_preview1.fd_write" -> "fd_write"; nullopt for another module.
+std::optional<std::string_view> preview1_function(std::string_view import) {
+  const std::string_view module = analyze::kWasiPreview1Module;
+  if (!import.starts_with(module) || import.size() <= module.size() || import[module.size()] != '.') {
+    return std::nullopt;
+  }
+  return import.substr(module.size() + 1);
+}
 
 // One engine as the target's manifest lists it.
 struct EngineFact {
@@ -205,8 +162,8 @@ void import_notes(Context& c, const WasmNeed& wasm) {
         fmt::format("the module imports {}, which no WASI engine provides: link it into the module", name));
   }
   for (const std::string& name : wasm.imports) {
-    if (name.starts_with(kPreview1Module) &&
-        !std::ranges::binary_search(kPreview1, std::string_view(name).substr(kPreview1Module.size()))) {
+    const auto function = preview1_function(name);
+    if (function && !analyze::is_wasi_preview1_function(*function)) {
       c.note(
           Layer::language, "wasm import " + name,
           fmt::format("{} is not a function of WASI preview1 as published: engines do not provide it", name));

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "base/runtime_dir.hpp"
+
 namespace strata::probe::lang {
 
 namespace {
@@ -34,8 +36,9 @@ void add_engine_facts(const std::vector<wasm::Engine>& engines, const std::strin
 void add_wasm_facts(const Root& root, Facts& facts) {
   if (root.is_live()) {
     const char* path = std::getenv("PATH");
-    add_engine_facts(wasm::find_engines(path != nullptr ? std::string_view(path) : kDefaultPath), "$PATH",
-                     facts);
+    add_engine_facts(
+        wasm::find_engines(path != nullptr ? std::string_view(path) : kDefaultPath, runtime_cache_dir()),
+        "$PATH", facts);
     return;
   }
   add_engine_facts(wasm::find_engines_in_root(root.path()), "file names in the tree", facts);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include "base/files.hpp"
 #include "base/json_error.hpp"
 #include "base/log.hpp"
+#include "base/runtime_dir.hpp"
 #include "base/sha256.hpp"
 
 namespace strata::vm {
@@ -46,15 +46,6 @@ nlohmann::json inputs_json(const CacheInputs& inputs) {
           {"qemu", stamp_json(inputs.qemu)},
           {"kvm_rdev", inputs.kvm_rdev},
           {"bound_ms", inputs.bound_ms}};
-}
-
-// A directory strata may create files in, made if missing.
-bool usable_dir(const std::string& dir, mode_t mode) {
-  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
-    return false;
-  }
-  struct stat st = {};
-  return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ::access(dir.c_str(), W_OK | X_OK) == 0;
 }
 
 Result<CachedAccel> answer_from(const nlohmann::json& json, const CacheInputs& inputs) {
@@ -134,17 +125,7 @@ Result<CachedAccel> parse_cache(std::string_view text, const CacheInputs& inputs
 }
 
 std::string default_cache_dir() {
-  if (usable_dir("/run/strata", 0755)) {
-    return "/run/strata";
-  }
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && *runtime == '/') {
-    std::string dir = std::string(runtime) + "/strata";
-    if (usable_dir(dir, 0700)) {
-      return dir;
-    }
-  }
-  return {};
+  return runtime_cache_dir();
 }
 
 std::optional<CachedAccel> load_cache(const std::string& dir, const CacheInputs& inputs) {

@@ -68,8 +68,7 @@ std::string serialize_cache(const CacheInputs& inputs, const CachedAccel& answer
 // The answer in `text` if it is well formed and for exactly `inputs`.
 Result<CachedAccel> parse_cache(std::string_view text, const CacheInputs& inputs);
 
-// /run/strata or $XDG_RUNTIME_DIR/strata, created if needed; "" when neither
-// is writable.
+// runtime_cache_dir() (base/runtime_dir.hpp), shared with the wasm engine cache.
 std::string default_cache_dir();
 
 // The answer cached in `dir` for `inputs`; nullopt when there is none or it

@@ -1,6 +1,7 @@
 // Finding WebAssembly engines: on PATH, each asked for its version (and,
-// where it can lack WASI, tried on a minimal WASI module), or under a root
-// tree by name only.
+// where it can lack WASI, tried on a minimal WASI module) unless the engine
+// cache (engine_cache.hpp) knows the binary, or under a root tree by name
+// only.
 #include "wasm/engine.hpp"
 
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "base/fds.hpp"
 #include "base/files.hpp"
 #include "base/unique_fd.hpp"
+#include "wasm/engine_cache.hpp"
 
 namespace strata::wasm {
 
@@ -223,38 +225,45 @@ std::optional<int> node_major(std::string_view version) {
 
 // wabt's wasm-interp can be built without WASI (Debian's is): then
 // `--wasi` prints "wasi support not compiled in" and fails. Try it on a
-// minimal module in a memfd, passed as fd 3.
-void probe_wasm_interp(Engine& engine) {
+// minimal module in a memfd, passed as fd 3. False when the answer says
+// nothing lasting about the binary (it could not be run, or not in time).
+bool probe_wasm_interp(Engine& engine) {
   const UniqueFd module(::memfd_create("strata-wasi-probe", MFD_CLOEXEC));
   const std::string_view bytes(reinterpret_cast<const char*>(kProbeModule.data()), kProbeModule.size());
   if (!module || !write_all(module.get(), bytes, "write the WASI probe module", "memfd")) {
     engine.unusable_reason = "could not prepare a module to try its WASI support";
-    return;
+    return false;
   }
   auto answer = ask({engine.path, "--wasi", "/proc/self/fd/3"}, module.get());
   if (!answer) {
     engine.unusable_reason = answer.error().message();
-  } else if (answer->output.find(kNoWasi) != std::string::npos) {
+    return false;
+  }
+  if (answer->output.find(kNoWasi) != std::string::npos) {
     engine.unusable_reason = std::string(kNoWasi);
   } else if (answer->status == -1) {
     engine.unusable_reason = "a minimal WASI module did not finish within 2 s";
+    return false;
   } else if (!WIFEXITED(answer->status) || WEXITSTATUS(answer->status) != 0) {
     const std::string line = first_line(answer->output);
     engine.unusable_reason = "a minimal WASI module failed" + (line.empty() ? "" : ": " + line);
   } else {
     engine.wasi_preview1 = true;
   }
+  return true;
 }
 
-void probe(Engine& engine) {
+// Asks the engine; false when the answer is not worth keeping (a busy
+// machine's timeout, a failed spawn): the next run asks again.
+bool probe(Engine& engine) {
   auto answer = ask({engine.path, "--version"}, -1);
   if (!answer) {
     engine.unusable_reason = answer.error().message();
-    return;
+    return false;
   }
   if (answer->status == -1) {
     engine.unusable_reason = "'" + engine.name + " --version' did not answer within 2 s";
-    return;
+    return false;
   }
   engine.version = first_line(answer->output);
   switch (engine.kind) {
@@ -262,17 +271,18 @@ void probe(Engine& engine) {
       const auto major = node_major(engine.version);
       if (!major) {
         engine.unusable_reason = "'node --version' did not print a version";
-      } else if (*major < kMinimumNode) {
+        return false;  // a crash, perhaps: ask again next time
+      }
+      if (*major < kMinimumNode) {
         engine.unusable_reason = "Node.js " + engine.version +
                                  " is too old: node:wasi with version 'preview1' needs Node.js >= 20";
       } else {
         engine.wasi_preview1 = true;
       }
-      return;
+      return true;
     }
     case EngineKind::wasm_interp:
-      probe_wasm_interp(engine);
-      return;
+      return probe_wasm_interp(engine);
     case EngineKind::wasmtime:
     case EngineKind::wasmer:
     case EngineKind::wasmedge:
@@ -281,8 +291,9 @@ void probe(Engine& engine) {
       // They implement preview1 in every release strata knows of (not tried:
       // none of them is installed where strata is tested; see docs/wasm.md).
       engine.wasi_preview1 = true;
-      return;
+      return true;
   }
+  return false;
 }
 
 // A regular, executable file at `path` inside `root`, its symlinks resolved
@@ -316,7 +327,8 @@ std::optional<EngineKind> parse_engine_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<Engine> find_engines(std::string_view path_env) {
+std::vector<Engine> find_engines(std::string_view path_env, const std::string& cache_dir) {
+  EngineCache cache(cache_dir);
   std::vector<Engine> out;
   for (const auto& known : kKnown) {
     auto path = find_on_path(path_env, known.name);
@@ -329,9 +341,22 @@ std::vector<Engine> find_engines(std::string_view path_env) {
                   .version = {},
                   .wasi_preview1 = false,
                   .unusable_reason = {}};
-    probe(engine);
+    // Identified before it is run: a binary replaced in between is cached
+    // under its old identity, which no longer matches next time.
+    const auto id = identify_binary(engine.path);
+    if (auto facts = id ? cache.find(engine.name, *id) : std::nullopt) {
+      engine.version = std::move(facts->version);
+      engine.wasi_preview1 = facts->wasi_preview1;
+      engine.unusable_reason = std::move(facts->reason);
+    } else if (probe(engine) && id) {
+      cache.put(engine.name, *id,
+                {.version = engine.version,
+                 .wasi_preview1 = engine.wasi_preview1,
+                 .reason = engine.unusable_reason});
+    }
     out.push_back(std::move(engine));
   }
+  cache.save();
   return out;
 }
 

@@ -23,8 +23,10 @@ struct Engine {
 };
 
 // The engines found on `path_env` (a PATH value), in preference order, each
-// asked for its version and WASI support (live: runs the binaries briefly).
-std::vector<Engine> find_engines(std::string_view path_env);
+// asked for its version and WASI support (live: runs the binaries briefly)
+// unless the cache in `cache_dir` (engine_cache.hpp; usually
+// runtime_cache_dir(), "" for none) has the answer for that very binary.
+std::vector<Engine> find_engines(std::string_view path_env, const std::string& cache_dir);
 
 // The engines under a root tree by file name only (nothing is run there):
 // version empty, wasi_preview1 from what the name implies.

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "base/log.hpp"
+#include "base/runtime_dir.hpp"
 #include "wasm/command.hpp"
 
 namespace strata::wasm {
@@ -298,7 +299,7 @@ WasmHost gather_wasm_host(const HostFacts& host) {
       path = var.value;
     }
   }
-  for (auto& engine : find_engines(path)) {
+  for (auto& engine : find_engines(path, runtime_cache_dir())) {
     std::array<char, PATH_MAX> real{};
     std::string resolved = ::realpath(engine.path.c_str(), real.data()) != nullptr ? real.data() : "";
     out.engines.push_back({.engine = std::move(engine), .real_path = std::move(resolved)});

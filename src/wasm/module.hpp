@@ -1,7 +1,8 @@
-// What strata reads from a WebAssembly module before handing it to an
-// engine: that it is a core module, what it imports, how much linear memory
-// it starts with, whether it is a WASI command. The bytes are untrusted:
-// every length is checked (tests/fuzz/wasm_module_fuzz.cpp).
+// What `strata run --isolation wasm` checks of a module before handing it
+// to an engine: that it is a core module, what it imports, how much linear
+// memory it starts with, whether it is a WASI command. The bytes are read by
+// strata analyze's bounds-checked reader (analyze/wasm.hpp), the imports
+// judged by the one WASI preview1 list (analyze/wasi_preview1.hpp).
 #pragma once
 
 #include <cstdint>
@@ -10,33 +11,20 @@
 #include <string_view>
 #include <vector>
 
+#include "analyze/wasm.hpp"
 #include "base/error.hpp"
 
 namespace strata::wasm {
 
-enum class ImportKind { function, table, memory, global, tag };
-
-struct Import {
-  std::string module;  // "wasi_snapshot_preview1"
-  std::string name;    // "fd_write"
-  ImportKind kind = ImportKind::function;
-
-  bool operator==(const Import&) const = default;
-};
-
 struct ModuleInfo {
-  std::vector<Import> imports;
+  std::vector<analyze::WasmImport> imports;
   std::optional<std::uint64_t> initial_pages;  // of the first memory (defined or imported)
   bool exports_start = false;                  // a WASI command exports _start
-
-  bool operator==(const ModuleInfo&) const = default;
 };
 
-// The "\0asm" magic.
-inline constexpr std::string_view kMagic{"\0asm", 4};
-
-// Parses a module's bytes; `name` is what errors call it. A component
-// (WASI preview2) or any malformed section is an error.
+// Parses a module's bytes; `name` is what errors call it. A file that is no
+// core module (a component, WASI preview2) is an error with exit code 126, a
+// malformed section one that says where ("offset 0x1c: import section: ...").
 Result<ModuleInfo> parse_module(std::string_view bytes, const std::string& name);
 
 // Reads and parses the file at `path` (at most 1 GiB, V8's own limit).

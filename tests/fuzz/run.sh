@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets with clang-19 (g++ has no libFuzzer and
 # clang-14 cannot compile std::expected) and runs each for a few seconds.
 #   tests/fuzz/run.sh [SECONDS] [OUTDIR]     (make test: 5 s each; make fuzz: longer)
+#   FUZZ_TARGETS="wasm wasm_module" tests/fuzz/run.sh 10    (only those targets)
 # Crashes are kept in tests/fuzz/regressions/<target>/ and replayed first.
 set -euo pipefail
 seconds=${1:-5}
@@ -28,11 +29,17 @@ declare -A sources=(
   [needs]="src/check/needs.cpp src/check/check.cpp src/check/rules_hardware.cpp src/check/rules_kernel.cpp src/check/rules_system.cpp src/check/rules_language.cpp src/check/rules_wasm.cpp src/check/verdict.cpp src/check/render_text.cpp src/check/render_json.cpp src/diff/version.cpp src/probe/manifest.cpp src/probe/hw_cpuinfo.cpp src/probe/sys_text.cpp src/probe/root.cpp src/base/fds.cpp src/base/parse.cpp src/base/error.cpp"
   [wasm]="src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/analyze/wasm_render.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
-  [wasm_module]="src/wasm/module.cpp src/base/error.cpp"
+  [wasm_module]="src/wasm/module.cpp src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/base/error.cpp"
 )
 declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt" [wasm_module]="-lfmt")
 status=0
-for target in seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module; do
+targets=${FUZZ_TARGETS:-seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module}
+for target in $targets; do
+  if [ -z "${sources[$target]:-}" ]; then
+    echo "FAIL: no fuzz target '$target'"
+    status=1
+    continue
+  fi
   binary="$out/${target}_fuzz"
   # shellcheck disable=SC2086 # word lists on purpose
   (cd "$root" && "$clang" "${flags[@]}" "tests/fuzz/${target}_fuzz.cpp" ${sources[$target]} ${libs[$target]} -o "$binary")

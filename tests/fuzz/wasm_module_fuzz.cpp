@@ -1,6 +1,7 @@
 // libFuzzer target for the WebAssembly reader strata runs on every module
-// before an engine sees it (src/wasm/module.cpp): no input may crash, hang
-// or read out of bounds, and what it finds must pass or fail the import check.
+// before an engine sees it (src/wasm/module.cpp over analyze's reader): no
+// input may crash, hang or read out of bounds, and what it finds must pass or
+// fail the import check.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -149,7 +149,7 @@ Modules build_modules() {
 const std::vector<wasm::Engine>& engines() {
   static const std::vector<wasm::Engine> found = [] {
     const char* path = std::getenv("PATH");
-    return wasm::find_engines(path != nullptr ? path : "");
+    return wasm::find_engines(path != nullptr ? path : "", "");
   }();
   return found;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analyze/render.hpp"
+#include "analyze/wasi_preview1.hpp"
 #include "analyze/wasm.hpp"
 #include "analyze/wasm_render.hpp"
 
@@ -220,6 +221,22 @@ TEST(AnalyzeWasm, BadMagicAndVersion) {
             "(layer 1)");
   EXPECT_EQ(read_error(std::string("\0asm\x01", 5)),
             "read wasm 'test.wasm': truncated: 5 bytes, the header alone has 8");
+}
+
+TEST(AnalyzeWasm, TheHeaderSaysWhatTheFileIs) {
+  EXPECT_EQ(wasm_header("#!/bin/sh\n"), WasmHeader::not_wasm);
+  EXPECT_EQ(wasm_header(std::string("\0asm\x01", 5)), WasmHeader::truncated);
+  EXPECT_EQ(wasm_header(std::string("\0asm\x01\0\0\0", 8)), WasmHeader::core);
+  EXPECT_EQ(wasm_header(std::string("\0asm\x0d\0\x01\0", 8)), WasmHeader::component);
+  EXPECT_EQ(wasm_header(std::string("\0asm\x02\0\0\0", 8)), WasmHeader::unknown_version);
+}
+
+TEST(AnalyzeWasm, TheWasiPreview1ListIsTheWitxOne) {
+  EXPECT_EQ(kWasiPreview1Functions.size(), 46U);
+  EXPECT_TRUE(is_wasi_preview1_function("fd_write"));
+  EXPECT_TRUE(is_wasi_preview1_function("sock_shutdown"));
+  EXPECT_FALSE(is_wasi_preview1_function("sock_open")) << "WasmEdge's extension, not preview1";
+  EXPECT_FALSE(is_wasi_preview1_function(""));
 }
 
 TEST(AnalyzeWasm, TruncatedAndOversizedLeb128) {

@@ -61,7 +61,7 @@ TEST(WasmEngine, FoundOnPathInPreferenceOrderAndAsked) {
   dir.script("bin/node", "echo v22.1.0");
   dir.script("bin/wasmtime", "echo 'wasmtime 25.0.1 (abc 2024-09-24)'");
   dir.script("other/wasmtime", "echo 'wasmtime 1.0.0'");
-  const auto engines = find_engines(".:relative:" + dir.str() + "/bin:" + dir.str() + "/other");
+  const auto engines = find_engines(".:relative:" + dir.str() + "/bin:" + dir.str() + "/other", "");
   ASSERT_EQ(engines.size(), 2U);
   EXPECT_EQ(engines[0].kind, EngineKind::wasmtime);
   EXPECT_EQ(engines[0].path, dir.str() + "/bin/wasmtime") << "the first on PATH";
@@ -76,7 +76,7 @@ TEST(WasmEngine, FoundOnPathInPreferenceOrderAndAsked) {
 TEST(WasmEngine, AnOldNodeIsFoundButCannotRunWasi) {
   EngineDir dir;
   dir.script("node", "echo v18.19.1");
-  const auto engines = find_engines(dir.str());
+  const auto engines = find_engines(dir.str(), "");
   const Engine* node = find(engines, EngineKind::node);
   ASSERT_NE(node, nullptr);
   EXPECT_FALSE(node->wasi_preview1);
@@ -87,7 +87,7 @@ TEST(WasmEngine, WasmInterpWithoutWasiSaysSo) {
   EngineDir dir;
   dir.script("wasm-interp",
              "if [ \"$1\" = --wasi ]; then echo 'wasi support not compiled in' >&2; exit 1; fi; echo 1.0.32");
-  const auto engines = find_engines(dir.str());
+  const auto engines = find_engines(dir.str(), "");
   const Engine* interp = find(engines, EngineKind::wasm_interp);
   ASSERT_NE(interp, nullptr);
   EXPECT_EQ(interp->version, "1.0.32");
@@ -100,7 +100,7 @@ TEST(WasmEngine, WasmInterpWithWasiIsTriedOnAMinimalCommand) {
   const std::string copy = dir.str() + "/probe.wasm";
   dir.script("bin/wasm-interp",
              "if [ \"$1\" = --wasi ]; then exec /bin/cp \"$2\" " + copy + "; fi; echo 1.0.35");
-  const auto engines = find_engines(dir.str() + "/bin");
+  const auto engines = find_engines(dir.str() + "/bin", "");
   const Engine* interp = find(engines, EngineKind::wasm_interp);
   ASSERT_NE(interp, nullptr);
   EXPECT_TRUE(interp->wasi_preview1) << interp->unusable_reason;
@@ -117,7 +117,7 @@ TEST(WasmEngine, WasmInterpWithWasiIsTriedOnAMinimalCommand) {
 TEST(WasmEngine, AnEngineThatHangsIsKilledAndReported) {
   EngineDir dir;
   dir.script("wasmer", "exec /bin/sleep 30");
-  const auto engines = find_engines(dir.str());
+  const auto engines = find_engines(dir.str(), "");
   const Engine* wasmer = find(engines, EngineKind::wasmer);
   ASSERT_NE(wasmer, nullptr);
   EXPECT_FALSE(wasmer->wasi_preview1);

@@ -21,7 +21,7 @@ HostFacts host_facts() {
   return host;
 }
 
-Candidate engine(EngineKind kind, std::string path, bool wasi = true, std::string why = {}) {
+Candidate engine(EngineKind kind, const std::string& path, bool wasi = true, std::string why = {}) {
   return {.engine = {.kind = kind,
                      .name = std::string(engine_name(kind)),
                      .path = path,
@@ -36,9 +36,10 @@ WasmHost wasm_host(std::vector<Candidate> engines = {engine(EngineKind::node, "/
 }
 
 ModuleInfo command_module() {
-  return {.imports = {{.module = "wasi_snapshot_preview1", .name = "fd_write", .kind = ImportKind::function}},
-          .initial_pages = 2,
-          .exports_start = true};
+  return {
+      .imports = {{.module = "wasi_snapshot_preview1", .name = "fd_write", .kind = analyze::WasmKind::func}},
+      .initial_pages = 2,
+      .exports_start = true};
 }
 
 Spec wasm_spec() {
@@ -269,7 +270,7 @@ TEST(WasmPlan, TheModuleMustBeAPreview1Command) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().exit_code, kExitCannotExecute);
   ModuleInfo unknown = command_module();
-  unknown.imports.push_back({.module = "env", .name = "missing_function", .kind = ImportKind::function});
+  unknown.imports.push_back({.module = "env", .name = "missing_function", .kind = analyze::WasmKind::func});
   auto missing = build_wasm_plan(wasm_spec(), host_facts(), wasm_host(), unknown);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().exit_code, kExitFailure);

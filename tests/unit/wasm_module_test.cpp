@@ -22,6 +22,7 @@ std::string section(unsigned char id, const std::string& content) {
   return std::string(1, static_cast<char>(id)) + static_cast<char>(content.size()) + content;
 }
 
+// (type (func))
 // (import "wasi_snapshot_preview1" "fd_write" (func (type 0)))
 // (import "env" "memory" (memory 2))
 // (memory 1)
@@ -31,17 +32,18 @@ std::string sample() {
                         bytes({0x00, 0x00}) + name("env") + name("memory") + bytes({0x02, 0x00, 0x02});
   std::string memory = bytes({0x01, 0x00, 0x01});
   std::string exports = bytes({0x01}) + name("_start") + bytes({0x00, 0x00});
-  return kHeader + section(2, imports) + section(5, memory) + section(0, name("custom") + "xyz") +
-         section(7, exports);
+  return kHeader + section(1, bytes({0x01, 0x60, 0x00, 0x00})) + section(2, imports) + section(5, memory) +
+         section(0, name("custom") + "xyz") + section(7, exports);
 }
 
 TEST(WasmModule, ReadsImportsMemoryAndStart) {
   auto info = parse_module(sample(), "m.wasm");
   ASSERT_TRUE(info) << info.error().message();
   ASSERT_EQ(info->imports.size(), 2U);
-  EXPECT_EQ(info->imports[0],
-            (Import{.module = "wasi_snapshot_preview1", .name = "fd_write", .kind = ImportKind::function}));
-  EXPECT_EQ(info->imports[1].kind, ImportKind::memory);
+  EXPECT_EQ(info->imports[0].module, "wasi_snapshot_preview1");
+  EXPECT_EQ(info->imports[0].name, "fd_write");
+  EXPECT_EQ(info->imports[0].kind, analyze::WasmKind::func);
+  EXPECT_EQ(info->imports[1].kind, analyze::WasmKind::memory);
   EXPECT_EQ(info->initial_pages, 2U) << "the imported memory comes first";
   EXPECT_TRUE(info->exports_start);
 }
@@ -78,17 +80,30 @@ TEST(WasmModule, RefusesTruncatedAndMalformedSections) {
       << "a count that overflows u32";
   EXPECT_FALSE(parse_module(kHeader + bytes({0x02, 0x03, 0x01, 0x09, 0x00}), "m.wasm"))
       << "a name past the end";
-  EXPECT_FALSE(parse_module(kHeader + bytes({0x05, 0x02, 0x01, 0x09}), "m.wasm")) << "unknown limits flags";
+  EXPECT_FALSE(parse_module(kHeader + bytes({0x05, 0x02, 0x01, 0x10}), "m.wasm")) << "unknown limits flags";
   EXPECT_FALSE(parse_module(kHeader + bytes({0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}), "m.wasm"))
       << "a LEB128 longer than 5 bytes";
 }
 
+TEST(WasmModule, AMalformedModuleSaysWhereAsAnalyzeDoes) {
+  auto imports = parse_module(kHeader + bytes({0x02, 0x03, 0x01, 0x09, 0x00}), "m.wasm");
+  ASSERT_FALSE(imports);
+  EXPECT_EQ(imports.error().exit_code, kExitFailure);
+  EXPECT_EQ(imports.error().message(),
+            "read module 'm.wasm': offset 0xb: import section: an import's module name of 9 bytes runs past "
+            "the end of the section (0xd)");
+  auto unknown = parse_module(bytes({0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00}), "v2.wasm");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().exit_code, kExitCannotExecute);
+  EXPECT_EQ(unknown.error().message(), "read module 'v2.wasm': an unknown WebAssembly binary version");
+}
+
 TEST(WasmModule, OnlyPreview1FunctionsPass) {
   ModuleInfo info;
-  info.imports = {{.module = "wasi_snapshot_preview1", .name = "fd_write", .kind = ImportKind::function},
-                  {.module = "wasi_snapshot_preview1", .name = "proc_exit", .kind = ImportKind::function}};
+  info.imports = {{.module = "wasi_snapshot_preview1", .name = "fd_write", .kind = analyze::WasmKind::func},
+                  {.module = "wasi_snapshot_preview1", .name = "proc_exit", .kind = analyze::WasmKind::func}};
   EXPECT_TRUE(check_imports(info, "m.wasm", "node"));
-  info.imports.push_back({.module = "env", .name = "missing_function", .kind = ImportKind::function});
+  info.imports.push_back({.module = "env", .name = "missing_function", .kind = analyze::WasmKind::func});
   auto missing = check_imports(info, "m.wasm", "node");
   ASSERT_FALSE(missing);
   EXPECT_EQ(
@@ -96,14 +111,14 @@ TEST(WasmModule, OnlyPreview1FunctionsPass) {
       "check module 'm.wasm': imports env.missing_function, which node does not provide (it is not part "
       "of WASI preview1)");
   info.imports.back() = {
-      .module = "wasi_snapshot_preview1", .name = "sock_open", .kind = ImportKind::function};
+      .module = "wasi_snapshot_preview1", .name = "sock_open", .kind = analyze::WasmKind::func};
   EXPECT_FALSE(check_imports(info, "m.wasm", "wasmedge"))
       << "WasmEdge's socket extension would open the network";
-  info.imports.back() = {.module = "env", .name = "memory", .kind = ImportKind::memory};
+  info.imports.back() = {.module = "env", .name = "memory", .kind = analyze::WasmKind::memory};
   auto memory = check_imports(info, "m.wasm", "node");
   ASSERT_FALSE(memory);
   EXPECT_NE(memory.error().message().find("imports memory env.memory"), std::string::npos);
-  info.imports.back() = {.module = "wasi_unstable", .name = "fd_write", .kind = ImportKind::function};
+  info.imports.back() = {.module = "wasi_unstable", .name = "fd_write", .kind = analyze::WasmKind::func};
   EXPECT_NE(check_imports(info, "m.wasm", "node").error().message().find("preview0"), std::string::npos);
 }
 

@@ -49,8 +49,9 @@ script="import sys; import stratabench; print(sys.prefix)"
 host_script="import sys; print(sys.prefix)"  # the host has no stratabench: the rows without a venv import nothing
 
 image=""
-if [[ -f "$layout/index.json" ]]; then
-  image="$("$strata" image import "$layout" 2>/dev/null | tail -1 | awk '{print $NF}')" || image=""
+if [[ -f "$layout/.strata-complete" ]]; then
+  image="$("$strata" image import --json --tag debian-python:12 "$layout" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["tag"])')" || die "cannot import $layout"
 fi
 q() { printf '%q ' "$@"; }
 s="$(q "$strata")"

@@ -62,7 +62,7 @@ void load(EnvFileState& state, Spec& spec, const FileChoice& choice) {
     return;
   }
   std::string path = choice.file.value_or(std::string(envfile::kDefaultName));
-  struct stat st{};
+  struct stat st = {};
   if (!choice.file && ::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
     return;
   }

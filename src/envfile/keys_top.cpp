@@ -45,7 +45,7 @@ Result<> set_isolation(Context& ctx, const toml::node& node, std::string_view ke
 
 // A key whose value is a string stored as is (`image`, `workdir`...) or a
 // host path resolved against the file's directory (`rootfs`, `lock`).
-template <std::optional<std::string> Spec::* field>
+template <auto field>
 Result<> set_string(Context& ctx, const toml::node& node, std::string_view key) {
   auto text = read_string(ctx, node, key);
   if (!text) {
@@ -55,7 +55,7 @@ Result<> set_string(Context& ctx, const toml::node& node, std::string_view key) 
   return {};
 }
 
-template <std::optional<std::string> Spec::* field>
+template <auto field>
 Result<> set_path(Context& ctx, const toml::node& node, std::string_view key) {
   auto path = read_path(ctx, node, key);
   if (!path) {
@@ -94,7 +94,7 @@ Result<> set_share(Context& ctx, const toml::node& node, std::string_view key) {
 }
 
 // Decimal and never (uid_t)-1, as --uid and --gid.
-template <std::uint32_t Spec::* field>
+template <auto field>
 Result<> set_id(Context& ctx, const toml::node& node, std::string_view key) {
   auto id = read_uint(ctx, node, key, 0, UINT32_MAX - 1);
   if (!id) {

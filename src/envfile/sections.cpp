@@ -142,7 +142,7 @@ Result<> set_seccomp(Context& ctx, const toml::node& node, std::string_view key)
 }
 
 // cap_add = ["NET_ADMIN"], cap_drop = ["NET_RAW"]: each name as --cap-add's.
-template <std::vector<int> Spec::* field>
+template <auto field>
 Result<> set_caps(Context& ctx, const toml::node& node, std::string_view key) {
   auto names = read_strings(ctx, node, key);
   if (!names) {

@@ -54,76 +54,69 @@ Result<std::string> read_engine(const Context& ctx, const toml::node& node, std:
   return name;
 }
 
-constexpr auto kLang = [](Spec& spec) -> LangSpec& {
-  return spec.lang;
-};
+// Where each key's value goes: named, so the rows below stay one line each.
+auto& requirements(Spec& s) {
+  return s.lang.python_requirements;
+}
+auto& find_links(Spec& s) {
+  return s.lang.find_links;
+}
+auto& interpreter(Spec& s) {
+  return s.lang.python;
+}
+auto& lockfile(Spec& s) {
+  return s.lang.node_lockfile;
+}
+auto& kernel(Spec& s) {
+  return s.vm.kernel;
+}
+auto& initrd(Spec& s) {
+  return s.vm.initrd;
+}
+auto& vm_memory(Spec& s) {
+  return s.vm.memory_bytes;
+}
+auto& vm_cpus(Spec& s) {
+  return s.vm.cpus;
+}
+auto& vm_engine(Spec& s) {
+  return s.vm.engine;
+}
+auto& keep_console(Spec& s) {
+  return s.vm.keep_console;
+}
+auto& wasm_engine(Spec& s) {
+  return s.wasm.engine;
+}
+auto& wasm_memory(Spec& s) {
+  return s.wasm.memory_bytes;
+}
+auto& no_sandbox(Spec& s) {
+  return s.wasm.no_sandbox;
+}
+auto& allow_weaker(Spec& s) {
+  return s.wasm.allow_weaker;
+}
 
 constexpr std::array kPythonRows{
-    KeyRow{"requirements", set<read_path,
-                               [](Spec& s) -> auto& {
-                                 return kLang(s).python_requirements;
-                               }>},
-    KeyRow{"find_links", set<read_paths,
-                             [](Spec& s) -> auto& {
-                               return kLang(s).find_links;
-                             }>},
-    KeyRow{"interpreter", set<read_string,
-                              [](Spec& s) -> auto& {
-                                return kLang(s).python;
-                              }>},
+    KeyRow{"requirements", set<read_path, requirements>},
+    KeyRow{"find_links", set<read_paths, find_links>},
+    KeyRow{"interpreter", set<read_string, interpreter>},
 };
 
-constexpr std::array kNodeRows{
-    KeyRow{"lockfile", set<read_path,
-                           [](Spec& s) -> auto& {
-                             return kLang(s).node_lockfile;
-                           }>},
-};
+constexpr std::array kNodeRows{KeyRow{"lockfile", set<read_path, lockfile>}};
 
 constexpr std::array kVmRows{
-    KeyRow{"kernel", set<read_path,
-                         [](Spec& s) -> auto& {
-                           return s.vm.kernel;
-                         }>},
-    KeyRow{"initrd", set<read_path,
-                         [](Spec& s) -> auto& {
-                           return s.vm.initrd;
-                         }>},
-    KeyRow{"memory", set<read_size,
-                         [](Spec& s) -> auto& {
-                           return s.vm.memory_bytes;
-                         }>},
-    KeyRow{"cpus", set<read_vcpus,
-                       [](Spec& s) -> auto& {
-                         return s.vm.cpus;
-                       }>},
-    KeyRow{"engine", set<read_string,
-                         [](Spec& s) -> auto& {
-                           return s.vm.engine;
-                         }>},
-    KeyRow{"keep_console", set<read_path,
-                               [](Spec& s) -> auto& {
-                                 return s.vm.keep_console;
-                               }>},
+    KeyRow{"kernel", set<read_path, kernel>},      KeyRow{"initrd", set<read_path, initrd>},
+    KeyRow{"memory", set<read_size, vm_memory>},   KeyRow{"cpus", set<read_vcpus, vm_cpus>},
+    KeyRow{"engine", set<read_string, vm_engine>}, KeyRow{"keep_console", set<read_path, keep_console>},
 };
 
 constexpr std::array kWasmRows{
-    KeyRow{"engine", set<read_engine,
-                         [](Spec& s) -> auto& {
-                           return s.wasm.engine;
-                         }>},
-    KeyRow{"memory", set<read_size,
-                         [](Spec& s) -> auto& {
-                           return s.wasm.memory_bytes;
-                         }>},
-    KeyRow{"no_sandbox", set<read_bool,
-                             [](Spec& s) -> auto& {
-                               return s.wasm.no_sandbox;
-                             }>},
-    KeyRow{"allow_weaker", set<read_bool,
-                               [](Spec& s) -> auto& {
-                                 return s.wasm.allow_weaker;
-                               }>},
+    KeyRow{"engine", set<read_engine, wasm_engine>},
+    KeyRow{"memory", set<read_size, wasm_memory>},
+    KeyRow{"no_sandbox", set<read_bool, no_sandbox>},
+    KeyRow{"allow_weaker", set<read_bool, allow_weaker>},
 };
 
 }  // namespace

@@ -87,7 +87,7 @@ std::shared_ptr<const EnvFileState> add_env_file(CLI::App& command, Spec& spec, 
                                "Read the workload from this strata.toml instead of "
                                "./strata.toml (flags override it; docs/strata-toml.md)")
                    ->type_name("FILE");
-  command.add_flag("--no-file", "Ignore ./strata.toml")->excludes(file);
+  command.add_flag("--no-file")->description("Ignore ./strata.toml")->excludes(file);
   if (scanning) {
     return state;
   }

@@ -67,6 +67,10 @@ struct KeyRow {
 [[nodiscard]] Result<> apply_table(Context& ctx, const toml::node& table, std::string_view prefix,
                                    std::span<const KeyRow> rows);
 
+// Refuses, before toml++ parses it, text that toml++ 3.3 mishandles
+// (precheck.cpp): control characters, non-ASCII between tokens.
+[[nodiscard]] Result<> check_text(std::string_view text, const std::string& path);
+
 // The top level's rows (keys_top.cpp) and the sections' (keys_tables.cpp).
 [[nodiscard]] std::span<const KeyRow> top_rows();
 [[nodiscard]] std::span<const KeyRow> section_rows();

@@ -11,6 +11,9 @@
 namespace strata::envfile {
 
 Result<Loaded> load_text(std::string_view text, const std::string& path, Spec& spec) {
+  if (auto ok = detail::check_text(text, path); !ok) {
+    return std::unexpected(ok.error());
+  }
   toml::parse_result parsed = toml::parse(text, path);
   if (!parsed) {
     const toml::parse_error& error = parsed.error();

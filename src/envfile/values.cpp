@@ -88,7 +88,16 @@ Result<std::vector<std::string>> read_strings(const Context& ctx, const toml::no
 
 std::string resolve(const Context& ctx, std::string_view path) {
   const std::filesystem::path given(path);
-  return given.is_absolute() ? std::string(path) : (ctx.dir / given).lexically_normal().string();
+  if (given.is_absolute()) {
+    return std::string(path);
+  }
+  // "." and "dir/" normalize to a trailing '/', which a bind's default
+  // destination would inherit.
+  std::string out = (ctx.dir / given).lexically_normal().string();
+  if (out.size() > 1 && out.ends_with('/')) {
+    out.pop_back();
+  }
+  return out;
 }
 
 Result<std::string> read_path(const Context& ctx, const toml::node& node, std::string_view key) {

@@ -156,6 +156,8 @@ keep_console = "console.log"
   EXPECT_EQ(spec.vm.kernel, "/projects/app/boot/vmlinuz");
   EXPECT_EQ(spec.vm.initrd, "/boot/initrd.img");
   EXPECT_EQ(spec.vm.keep_console, "/projects/app/console.log");
+  EXPECT_EQ(load_ok("[[mounts]]\ntype = \"bind\"\nsource = \".\"\n").mounts.at(0).destination,
+            "/projects/app");
 }
 
 TEST(EnvFile, RelativeFileNameResolvesAgainstTheWorkingDirectory) {
@@ -296,6 +298,29 @@ TEST(EnvFile, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_EQ(error.rfind("strata.toml:2:", 0), 0U) << error;
   EXPECT_NE(error.find("invalid TOML"), std::string::npos) << error;
   EXPECT_EQ(load_error("a = 1\na = 2\n").rfind("strata.toml:2:", 0), 0U);
+  EXPECT_EQ(load_error("a = 1\n[=]\n").rfind("strata.toml:2:2: invalid TOML: ", 0), 0U);  // toml++ asserted
+  EXPECT_EQ(load_error("a = 1\r\n[\x0e"
+                       "b]\n"),
+            "strata.toml:2:2: invalid TOML: control character U+000E (only tab is allowed)");
+}
+
+// toml++ 3.3 reaches __builtin_unreachable on non-ASCII text where it looks
+// for whitespace; such text is refused before it parses (precheck.cpp).
+TEST(EnvFile, NonAsciiInStringsAndCommentsButNotBetweenTokens) {
+  Spec spec = load_ok(
+      "# caf\u00e9\n[env]\nA = \"h\u00e9llo w\u00f6rld\"\nB = '\u0436'\nC = \"\"\"x\n\u00e9\"\"\"\"\"\n");
+  ASSERT_EQ(spec.env.size(), 3U);
+  EXPECT_EQ(spec.env[0].value, "h\u00e9llo w\u00f6rld");
+  EXPECT_EQ(spec.env[1].value, "\u0436");
+  EXPECT_EQ(spec.env[2].value, "x\n\u00e9\"\"");
+  EXPECT_EQ(load_ok("\xef\xbb\xbfhostname = \"bom\"\n").hostname, "bom");
+  EXPECT_EQ(load_error("\u00e9 = 1\n"),
+            "strata.toml:1:1: invalid TOML: a non-ASCII character outside a string or comment");
+  EXPECT_EQ(load_error("\xef\xbb\xbb = 1\n").rfind("strata.toml:1:1: invalid TOML: a non-ASCII", 0), 0U);
+  EXPECT_EQ(load_error("[env]\nA = \"\"\"\\\n  \u00a7\"\"\"\n"),
+            "strata.toml:3:3: invalid TOML: a non-ASCII character right after a line-ending backslash is not "
+            "supported (toml++ 3.3)");
+  EXPECT_EQ(load_ok("[env]\nA = \"\"\"\\\n  x\\\"\"\"\"\n").env.at(0).value, "x\"");
 }
 
 TEST(EnvFile, LoadFileReadsFromDisk) {

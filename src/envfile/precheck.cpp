@@ -1,0 +1,164 @@
+// What strata refuses before toml++ sees the text. toml++ 3.3 (Debian 12)
+// has a lookup, is_non_ascii_horizontal_whitespace, that reaches
+// __builtin_unreachable for most non-ASCII characters (é, Cyrillic, U+FEFB)
+// wherever the parser asks "is this whitespace?": between tokens, and after
+// a line-ending backslash in a """ string (toml++ issues #190 and #295,
+// fixed upstream in 2026). That is undefined behaviour on a user's file, so
+// such text never reaches it: outside strings and comments TOML is ASCII
+// anyway, and the one valid place, right after a line-ending backslash, is
+// refused with the reason. Control characters other than tab, which TOML
+// forbids everywhere, are refused here too, so that no message quotes one.
+#include <fmt/format.h>
+
+#include "envfile/keys.hpp"
+
+namespace strata::envfile::detail {
+
+namespace {
+
+class Scanner {
+ public:
+  Scanner(std::string_view text, const std::string& path) : text_(text), path_(path) {
+    if (text_.starts_with("\xEF\xBB\xBF")) {
+      i_ = 3;  // a UTF-8 byte order mark, which toml++ skips
+    }
+  }
+
+  Result<> run() {
+    while (i_ < text_.size()) {
+      if (auto ok = step(); !ok) {
+        return ok;
+      }
+    }
+    return {};
+  }
+
+ private:
+  enum class State { syntax, comment, basic, literal, ml_basic, ml_literal };
+
+  [[nodiscard]] unsigned char at(std::size_t k) const {
+    return k < text_.size() ? static_cast<unsigned char>(text_[k]) : 0;
+  }
+  [[nodiscard]] bool starts(std::string_view s) const { return text_.substr(i_).starts_with(s); }
+
+  std::unexpected<Error> refuse(std::string detail) const {
+    return fail(fmt::format("{}:{}:{}: invalid TOML", path_, line_, column_), "", std::move(detail));
+  }
+
+  void advance(std::size_t n = 1) {
+    for (; n > 0 && i_ < text_.size(); --n, ++i_) {
+      const auto c = static_cast<unsigned char>(text_[i_]);
+      if (c == '\n') {
+        ++line_;
+        column_ = 1;
+      } else if ((c & 0xC0) != 0x80) {  // code points, as toml++ counts
+        ++column_;
+      }
+    }
+  }
+
+  // A closing """ or ''' may be preceded by up to two more quotes, which
+  // belong to the string.
+  void close_multiline(char quote) {
+    std::size_t run = 0;
+    while (at(i_ + run) == static_cast<unsigned char>(quote) && run < 5) {
+      ++run;
+    }
+    advance(run);
+    state_ = State::syntax;
+  }
+
+  Result<> step();
+  Result<> after_line_ending_backslash();
+
+  std::string_view text_;
+  const std::string& path_;
+  std::size_t i_ = 0;
+  std::size_t line_ = 1;
+  std::size_t column_ = 1;
+  State state_ = State::syntax;
+};
+
+// In a """ string, '\' then spaces and a newline: toml++ skips the
+// whitespace after it by asking, of the first other character, whether it
+// is whitespace.
+Result<> Scanner::after_line_ending_backslash() {
+  std::size_t k = i_ + 1;
+  while (at(k) == ' ' || at(k) == '\t') {
+    ++k;
+  }
+  if (at(k) != '\n' && !(at(k) == '\r' && at(k + 1) == '\n')) {
+    advance(2);  // an escape such as \" or \\: skip both
+    return {};
+  }
+  while (at(k) == ' ' || at(k) == '\t' || at(k) == '\n' || at(k) == '\r') {
+    ++k;
+  }
+  advance(k - i_);
+  if (at(i_) >= 0x80) {
+    return refuse("a non-ASCII character right after a line-ending backslash is not supported (toml++ 3.3)");
+  }
+  return {};
+}
+
+Result<> Scanner::step() {
+  const unsigned char c = at(i_);
+  if ((c < 0x20 && c != '\t' && c != '\n' && !(c == '\r' && at(i_ + 1) == '\n')) || c == 0x7f) {
+    return refuse(fmt::format("control character U+{:04X} (only tab is allowed)", c));
+  }
+  switch (state_) {
+    case State::syntax:
+      if (c >= 0x80) {
+        return refuse("a non-ASCII character outside a string or comment");
+      }
+      if (c == '#') {
+        state_ = State::comment;
+      } else if (c == '"' || c == '\'') {
+        const bool multi = starts(c == '"' ? "\"\"\"" : "'''");
+        state_ = c == '"' ? (multi ? State::ml_basic : State::basic)
+                          : (multi ? State::ml_literal : State::literal);
+        advance(multi ? 3 : 1);
+        return {};
+      }
+      break;
+    case State::comment:
+      state_ = c == '\n' ? State::syntax : state_;
+      break;
+    case State::basic:
+    case State::literal:
+      if (c == '\\' && state_ == State::basic) {
+        advance(2);
+        return {};
+      }
+      // A newline ends a broken one-line string: toml++ will say so.
+      state_ = (c == '"' && state_ == State::basic) || (c == '\'' && state_ == State::literal) || c == '\n'
+                   ? State::syntax
+                   : state_;
+      break;
+    case State::ml_basic:
+      if (c == '\\') {
+        return after_line_ending_backslash();
+      }
+      if (starts("\"\"\"")) {
+        close_multiline('"');
+        return {};
+      }
+      break;
+    case State::ml_literal:
+      if (starts("'''")) {
+        close_multiline('\'');
+        return {};
+      }
+      break;
+  }
+  advance();
+  return {};
+}
+
+}  // namespace
+
+Result<> check_text(std::string_view text, const std::string& path) {
+  return Scanner(text, path).run();
+}
+
+}  // namespace strata::envfile::detail

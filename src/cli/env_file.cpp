@@ -41,7 +41,7 @@ struct FileChoice {
 FileChoice scan(Attach attach, std::span<const std::string> words) {
   scanning = true;
   CLI::App app;
-  const Runner unused = attach(app);
+  (void)attach(app);  // the options are what matters; the runner never runs
   std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     app.parse(reversed);

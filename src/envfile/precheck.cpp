@@ -2,7 +2,7 @@
 // has a lookup, is_non_ascii_horizontal_whitespace, that reaches
 // __builtin_unreachable for most non-ASCII characters (é, Cyrillic, U+FEFB)
 // wherever the parser asks "is this whitespace?": between tokens, and after
-// a line-ending backslash in a """ string (toml++ issues #190 and #295,
+// a backslash in a """ string (toml++ issues #190 and #295,
 // fixed upstream in 2026). That is undefined behaviour on a user's file, so
 // such text never reaches it: outside strings and comments TOML is ASCII
 // anyway, and the one valid place, right after a line-ending backslash, is
@@ -77,12 +77,16 @@ class Scanner {
   std::size_t line_ = 1;
   std::size_t column_ = 1;
   State state_ = State::syntax;
+  bool boundary_ = true;  // a key or a value may start here: where a quote opens a string
 };
 
 // In a """ string, '\' then spaces and a newline: toml++ skips the
 // whitespace after it by asking, of the first other character, whether it
 // is whitespace.
 Result<> Scanner::after_line_ending_backslash() {
+  if (at(i_ + 1) >= 0x80) {
+    return refuse("'\\' before a non-ASCII character is not a TOML escape");
+  }
   std::size_t k = i_ + 1;
   while (at(k) == ' ' || at(k) == '\t') {
     ++k;
@@ -113,20 +117,33 @@ Result<> Scanner::step() {
       }
       if (c == '#') {
         state_ = State::comment;
+      } else if ((c == '"' || c == '\'') && !boundary_) {
+        // Glued to a bare token ("2\"x\""), which toml++ reads on as one
+        // token: not a string to it, so not to this scanner either.
+        return refuse("a quote right after another token");
       } else if (c == '"' || c == '\'') {
+        boundary_ = false;  // for what follows the string
         const bool multi = starts(c == '"' ? "\"\"\"" : "'''");
         state_ = c == '"' ? (multi ? State::ml_basic : State::basic)
                           : (multi ? State::ml_literal : State::literal);
         advance(multi ? 3 : 1);
         return {};
+      } else if (c != ' ' && c != '\t' && c != '\r') {
+        boundary_ = std::string_view("\n=[,{.").find(static_cast<char>(c)) != std::string_view::npos;
       }
       break;
     case State::comment:
-      state_ = c == '\n' ? State::syntax : state_;
+      if (c == '\n') {
+        state_ = State::syntax;
+        boundary_ = true;
+      }
       break;
     case State::basic:
     case State::literal:
       if (c == '\\' && state_ == State::basic) {
+        if (at(i_ + 1) >= 0x80) {
+          return refuse("'\\' before a non-ASCII character is not a TOML escape");
+        }
         advance(2);
         return {};
       }

@@ -320,6 +320,13 @@ TEST(EnvFile, NonAsciiInStringsAndCommentsButNotBetweenTokens) {
   EXPECT_EQ(load_error("[env]\nA = \"\"\"\\\n  \u00a7\"\"\"\n"),
             "strata.toml:3:3: invalid TOML: a non-ASCII character right after a line-ending backslash is not "
             "supported (toml++ 3.3)");
+  EXPECT_EQ(load_error("[env]\nA = \"\"\"\\\u00a7\"\"\"\n"),
+            "strata.toml:2:8: invalid TOML: '\\' before a non-ASCII character is not a TOML escape");
+  EXPECT_EQ(load_error("command = [\"a\", 2\"\u048d\"]\n"),
+            "strata.toml:1:18: invalid TOML: a quote right after another token");
+  EXPECT_EQ(load_ok("[env]\n\"QUOTED\" = 'x'\n[\"security\".'rlimits']\nnofile = 1\n").env.at(0).name,
+            "QUOTED");
+  EXPECT_EQ(load_ok("command = [ # the program\n  \"a\",\"b\",\n]\n").argv.size(), 2U);
   EXPECT_EQ(load_ok("[env]\nA = \"\"\"\\\n  x\\\"\"\"\"\n").env.at(0).value, "x\"");
 }
 

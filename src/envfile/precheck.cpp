@@ -1,14 +1,21 @@
 // What strata refuses before toml++ sees the text. toml++ 3.3 (Debian 12)
 // has a lookup, is_non_ascii_horizontal_whitespace, that reaches
 // __builtin_unreachable for most non-ASCII characters (é, Cyrillic, U+FEFB)
-// wherever the parser asks "is this whitespace?": between tokens, and after
-// a backslash in a """ string (toml++ issues #190 and #295,
-// fixed upstream in 2026). That is undefined behaviour on a user's file, so
-// such text never reaches it: outside strings and comments TOML is ASCII
-// anyway, and the one valid place, right after a line-ending backslash, is
-// refused with the reason. Control characters other than tab, which TOML
-// forbids everywhere, are refused here too, so that no message quotes one.
+// wherever the parser asks "is this whitespace?" or "does the value end
+// here?": between tokens, inside a bare token it reads on, and after a
+// backslash in a """ string (toml++ issues #190 and #295, fixed upstream in
+// 2026). That is undefined behaviour on a user's file, so such text never
+// reaches it. This scanner follows TOML's tokens as toml++ reads them
+// (strings, comments, keys, values, arrays, inline tables, headers) and
+// refuses a non-ASCII character anywhere but inside a string or a comment
+// (where TOML allows none anyway), a quote where toml++ would not start a
+// string (glued to a bare token: `2"é"`), and a non-ASCII character after a
+// backslash in a """ string. Control characters other than tab, which TOML
+// forbids everywhere, are refused too, so that no message quotes one.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "envfile/keys.hpp"
 
@@ -69,7 +76,16 @@ class Scanner {
   }
 
   Result<> step();
+  Result<> syntax(unsigned char c);
+  Result<> open_string(unsigned char c);
   Result<> after_line_ending_backslash();
+
+  // What may come next outside strings: a key, a value, or neither (after
+  // one, before '=', ',', ']', '}' or the end of the line).
+  enum class Expect { key, value, after };
+  // A bare token in progress: a key ([A-Za-z0-9_-]), or a value, which
+  // toml++ reads up to whitespace, ',', ']', '}' or '#'.
+  enum class Bare { none, key, value };
 
   std::string_view text_;
   const std::string& path_;
@@ -77,8 +93,18 @@ class Scanner {
   std::size_t line_ = 1;
   std::size_t column_ = 1;
   State state_ = State::syntax;
-  bool boundary_ = true;  // a key or a value may start here: where a quote opens a string
+  Expect expect_ = Expect::key;
+  Bare bare_ = Bare::none;
+  std::vector<char> nest_;  // open '[' (array), '{' (inline table), 'h' (table header)
 };
+
+bool is_key_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+bool ends_value(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' || c == '}' || c == '#';
+}
 
 // In a """ string, '\' then spaces and a newline: toml++ skips the
 // whitespace after it by asking, of the first other character, whether it
@@ -90,6 +116,10 @@ Result<> Scanner::after_line_ending_backslash() {
   std::size_t k = i_ + 1;
   while (at(k) == ' ' || at(k) == '\t') {
     ++k;
+  }
+  if (at(k) >= 0x80) {  // toml++ asks whether it is whitespace too
+    advance(k - i_);
+    return refuse("a non-ASCII character after a backslash and whitespace is not supported (toml++ 3.3)");
   }
   if (at(k) != '\n' && !(at(k) == '\r' && at(k + 1) == '\n')) {
     advance(2);  // an escape such as \" or \\: skip both
@@ -105,6 +135,81 @@ Result<> Scanner::after_line_ending_backslash() {
   return {};
 }
 
+Result<> Scanner::open_string(unsigned char c) {
+  if (expect_ == Expect::after) {
+    // Glued to a token toml++ has read ("a"b", 1"x"): not a string to it.
+    return refuse("a quote right after another token");
+  }
+  expect_ = Expect::after;  // for what follows the string
+  const bool multi = starts(c == '"' ? "\"\"\"" : "'''");
+  state_ = c == '"' ? (multi ? State::ml_basic : State::basic) : (multi ? State::ml_literal : State::literal);
+  advance(multi ? 3 : 1);
+  return {};
+}
+
+Result<> Scanner::syntax(unsigned char c) {
+  if (c >= 0x80) {
+    return refuse("a non-ASCII character outside a string or comment");
+  }
+  if ((bare_ == Bare::key && !is_key_char(c)) || (bare_ == Bare::value && ends_value(c))) {
+    bare_ = Bare::none;
+    expect_ = Expect::after;
+  }
+  if (bare_ != Bare::none) {
+    if (c == '"' || c == '\'') {
+      return refuse("a quote right after another token");
+    }
+    advance();
+    return {};
+  }
+  switch (c) {
+    case ' ':
+    case '\t':
+    case '\r':
+      break;
+    case '\n':
+      if (std::ranges::find(nest_, '[') == nest_.end()) {  // only an array spans lines
+        nest_.clear();
+        expect_ = Expect::key;
+      }
+      break;
+    case '#':
+      state_ = State::comment;
+      break;
+    case '=':
+      expect_ = Expect::value;
+      break;
+    case '.':
+      expect_ = Expect::key;
+      break;
+    case '[':
+      nest_.push_back(expect_ == Expect::value ? '[' : 'h');
+      break;
+    case '{':
+      nest_.push_back('{');
+      expect_ = Expect::key;
+      break;
+    case ']':
+    case '}':
+      if (!nest_.empty()) {
+        nest_.pop_back();
+      }
+      expect_ = Expect::after;
+      break;
+    case ',':
+      expect_ = !nest_.empty() && nest_.back() == '[' ? Expect::value : Expect::key;
+      break;
+    case '"':
+    case '\'':
+      return open_string(c);
+    default:
+      bare_ = expect_ == Expect::key ? Bare::key : Bare::value;
+      break;
+  }
+  advance();
+  return {};
+}
+
 Result<> Scanner::step() {
   const unsigned char c = at(i_);
   if ((c < 0x20 && c != '\t' && c != '\n' && !(c == '\r' && at(i_ + 1) == '\n')) || c == 0x7f) {
@@ -112,30 +217,11 @@ Result<> Scanner::step() {
   }
   switch (state_) {
     case State::syntax:
-      if (c >= 0x80) {
-        return refuse("a non-ASCII character outside a string or comment");
-      }
-      if (c == '#') {
-        state_ = State::comment;
-      } else if ((c == '"' || c == '\'') && !boundary_) {
-        // Glued to a bare token ("2\"x\""), which toml++ reads on as one
-        // token: not a string to it, so not to this scanner either.
-        return refuse("a quote right after another token");
-      } else if (c == '"' || c == '\'') {
-        boundary_ = false;  // for what follows the string
-        const bool multi = starts(c == '"' ? "\"\"\"" : "'''");
-        state_ = c == '"' ? (multi ? State::ml_basic : State::basic)
-                          : (multi ? State::ml_literal : State::literal);
-        advance(multi ? 3 : 1);
-        return {};
-      } else if (c != ' ' && c != '\t' && c != '\r') {
-        boundary_ = std::string_view("\n=[,{.").find(static_cast<char>(c)) != std::string_view::npos;
-      }
-      break;
+      return syntax(c);
     case State::comment:
       if (c == '\n') {
         state_ = State::syntax;
-        boundary_ = true;
+        return syntax(c);
       }
       break;
     case State::basic:
@@ -147,10 +233,12 @@ Result<> Scanner::step() {
         advance(2);
         return {};
       }
-      // A newline ends a broken one-line string: toml++ will say so.
-      state_ = (c == '"' && state_ == State::basic) || (c == '\'' && state_ == State::literal) || c == '\n'
-                   ? State::syntax
-                   : state_;
+      if ((c == '"' && state_ == State::basic) || (c == '\'' && state_ == State::literal)) {
+        state_ = State::syntax;
+      } else if (c == '\n') {  // a broken one-line string: toml++ stops there
+        state_ = State::syntax;
+        return syntax(c);
+      }
       break;
     case State::ml_basic:
       if (c == '\\') {

@@ -324,6 +324,9 @@ TEST(EnvFile, NonAsciiInStringsAndCommentsButNotBetweenTokens) {
             "strata.toml:2:8: invalid TOML: '\\' before a non-ASCII character is not a TOML escape");
   EXPECT_EQ(load_error("command = [\"a\", 2\"\u048d\"]\n"),
             "strata.toml:1:18: invalid TOML: a quote right after another token");
+  EXPECT_EQ(load_error("command = [\"a\", 2=\"\u00e9\"]\n"),
+            "strata.toml:1:19: invalid TOML: a quote right after another token");
+  EXPECT_EQ(load_ok("[env]\nA=\"\u00e9\"\n").env.at(0).value, "\u00e9");
   EXPECT_EQ(load_ok("[env]\n\"QUOTED\" = 'x'\n[\"security\".'rlimits']\nnofile = 1\n").env.at(0).name,
             "QUOTED");
   EXPECT_EQ(load_ok("command = [ # the program\n  \"a\",\"b\",\n]\n").argv.size(), 2U);

@@ -30,6 +30,8 @@ DEB_PACKAGES += qemu-system-x86 linux-image-cloud-amd64
 # --isolation wasm (issue 8): the tests build modules from C (clang-19 for
 # wasm32-wasi with Debian's wasi-libc, lld's wasm-ld) and from .wat (wabt).
 DEB_PACKAGES += wasi-libc lld-19 libclang-rt-19-dev-wasm32 wabt
+# strata.toml (issue 9): toml++ parses the environment file (header use only, see src/envfile/toml.hpp).
+DEB_PACKAGES += libtomlplusplus-dev
 # What `make bench` needs on top: the peer, the timer, the profiler.
 BENCH_PACKAGES := bubblewrap hyperfine python3 linux-perf inxi
 # bench/container.sh: the container peers (umoci is in DEB_PACKAGES).

@@ -15,6 +15,7 @@
 #include "base/files.hpp"
 #include "base/log.hpp"
 #include "check/check.hpp"
+#include "cli/env_file.hpp"
 #include "cli/manifest_operand.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/trace_session.hpp"
@@ -100,6 +101,7 @@ Runner attach_advise(CLI::App& command) {
                    "Write the report as JSON (schema strata.advise/v1, docs/check.md)");
   command.add_flag("--all-syscalls", flags->all_syscalls,
                    "Stop on every system call while tracing (exact counts; much slower)");
+  auto env_file = add_env_file(command, *spec, attach_advise);
   add_traced_run_flags(command, *spec);
   command.footer(
       "Runs the command as strata trace does (the workload's own output comes first), then checks what "
@@ -107,8 +109,11 @@ Runner attach_advise(CLI::App& command) {
       "Exit status: 0 when the target meets every need, 1 when something is unmet, 2 on an unusable "
       "--target, 125 when the command could not be traced.");
   command.prefix_command();
-  return [spec, flags, &command](std::vector<std::string> trailing) {
+  return [spec, flags, env_file, &command](std::vector<std::string> trailing) {
     auto words = command_words(command, std::move(trailing), "advise");
+    if (words) {
+      words = env_file_command(*env_file, command, *spec, std::move(*words), "advise");
+    }
     return words ? run_advise(*spec, *flags, std::move(*words)) : static_cast<int>(kExitFailure);
   };
 }

@@ -6,6 +6,7 @@
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "base/version.hpp"
+#include "cli/env_file.hpp"
 #include "cli/verbs.hpp"
 #include "vm/guest/init.hpp"
 
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
     trailing.assign(dashes + 1, words.end());
     words.erase(dashes, words.end());
   }
-  std::ranges::reverse(words);  // CLI11 takes a reversed vector
+  strata::cli::set_command_line(words);  // for strata.toml's pre-scan (cli/env_file.cpp)
+  std::ranges::reverse(words);           // CLI11 takes a reversed vector
   try {
     app.parse(words);
   } catch (const CLI::CallForHelp& e) {

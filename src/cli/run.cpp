@@ -1,6 +1,7 @@
 // strata run: flags -> Spec -> Plan -> Backend -> Outcome -> exit code.
 #include <memory>
 
+#include "cli/env_file.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/verbs.hpp"
 
@@ -11,6 +12,8 @@ Runner attach_run(CLI::App& command) {
   command.footer(
       "Exit status: the command's own; 128+N if a signal N ended it; 125 if strata failed; "
       "126 if the command could not be executed; 127 if it was not found.");
+  // First: the file fills the Spec before any flag lands in it.
+  auto env_file = add_env_file(command, *spec, attach_run);
   add_namespace_flags(command, *spec);
   add_filesystem_flags(command, *spec);
   add_image_flags(command, *spec);
@@ -24,8 +27,11 @@ Runner attach_run(CLI::App& command) {
       ->type_name("FILE");
   // Everything from the first non-flag word on is the command, untouched.
   command.prefix_command();
-  return [spec, &command](std::vector<std::string> trailing) {
+  return [spec, env_file, &command](std::vector<std::string> trailing) {
     auto words = command_words(command, std::move(trailing), "run");
+    if (words) {
+      words = env_file_command(*env_file, command, *spec, std::move(*words), "run");
+    }
     return words ? run_spec(*spec, std::move(*words), "run") : static_cast<int>(kExitFailure);
   };
 }

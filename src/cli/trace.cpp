@@ -6,6 +6,7 @@
 
 #include "base/files.hpp"
 #include "base/log.hpp"
+#include "cli/env_file.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/trace_session.hpp"
 #include "cli/verbs.hpp"
@@ -93,10 +94,14 @@ Runner attach_trace(CLI::App& command) {
       ->type_name("FILE");
   command.add_flag("--all-syscalls", flags->all_syscalls,
                    "Stop on every system call, not only the interesting ones (exact counts; much slower)");
+  auto env_file = add_env_file(command, *spec, attach_trace);
   add_traced_run_flags(command, *spec);
   command.prefix_command();
-  return [spec, flags, &command](std::vector<std::string> trailing) {
+  return [spec, flags, env_file, &command](std::vector<std::string> trailing) {
     auto words = command_words(command, std::move(trailing), "trace");
+    if (words) {
+      words = env_file_command(*env_file, command, *spec, std::move(*words), "trace");
+    }
     return words ? run_trace(*spec, *flags, std::move(*words)) : static_cast<int>(kExitFailure);
   };
 }

@@ -30,10 +30,11 @@ declare -A sources=(
   [wasm]="src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/analyze/wasm_render.cpp src/base/error.cpp"
   [mountinfo]="src/isolate/cgroup/layout.cpp src/isolate/cgroup/cgroupfs.cpp src/base/error.cpp src/base/parse.cpp src/base/log.cpp"
   [wasm_module]="src/wasm/module.cpp src/analyze/wasm.cpp src/analyze/wasm_cursor.cpp src/base/error.cpp"
+  [envfile]="src/envfile/load.cpp src/envfile/values.cpp src/envfile/keys_top.cpp src/envfile/mounts.cpp src/envfile/sections.cpp src/envfile/sections_layers.cpp src/envfile/toml_impl.cpp src/envfile/precheck.cpp src/spec/parse_flags.cpp src/spec/hardening_flags.cpp src/wasm/engine.cpp src/wasm/engine_cache.cpp src/base/runtime_dir.cpp src/base/parse.cpp src/base/files.cpp src/base/fds.cpp src/base/log.cpp src/base/error.cpp"
 )
-declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt" [wasm_module]="-lfmt")
+declare -A libs=([seccomp_profile]="-lseccomp -lfmt" [seccomp_semantics]="-lseccomp -lfmt" [parsers]="-lcap" [mountinfo]="-lfmt" [probe_formats]="-lfmt" [oci]="-lfmt -lnettle" [unpack]="-larchive -lfmt -lnettle" [elf]="-lelf -lfmt" [needs]="-lfmt" [wasm]="-lfmt" [wasm_module]="-lfmt" [envfile]="-lcap -lfmt")
 status=0
-targets=${FUZZ_TARGETS:-seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module}
+targets=${FUZZ_TARGETS:-seccomp_profile seccomp_semantics parsers mountinfo probe_formats oci unpack elf wasm needs wasm_module envfile}
 for target in $targets; do
   if [ -z "${sources[$target]:-}" ]; then
     echo "FAIL: no fuzz target '$target'"
@@ -56,6 +57,7 @@ for target in $targets; do
   [ "$target" = wasm ] && seeds+=("$root/tests/fuzz/seeds/wasm")
   [ "$target" = needs ] && seeds+=("$root/tests/fuzz/seeds/needs")
   [ "$target" = wasm_module ] && seeds+=("$root/tests/fuzz/seeds/wasm_module")
+  [ "$target" = envfile ] && seeds+=("$root/tests/fuzz/seeds/envfile")
   if ! "$binary" -max_total_time="$seconds" -timeout=10 -artifact_prefix="$regressions/" \
       "$corpus" "$regressions" "${seeds[@]}" >"$out/$target.log" 2>&1; then
     echo "FAIL: $target (see $out/$target.log; the input is kept in $regressions/)"

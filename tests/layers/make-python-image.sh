@@ -67,15 +67,15 @@ saved_resolv=$(cat "$root/etc/resolv.conf")
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 in_root=(chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
   DEBIAN_FRONTEND=noninteractive)
-step "apt-get update from $mirror (no network?)" timeout 300 "${in_root[@]}" apt-get update
+step "apt-get update from $mirror (no network?)" timeout 300 "${in_root[@]}" apt-get update --error-on=any
 step "apt-get install python3-venv" timeout 300 "${in_root[@]}" apt-get install -y --no-install-recommends python3-venv
 printf '%s\n' "$saved_resolv" >"$root/etc/resolv.conf"
 
 # What a container never reads: package lists and archives, docs, logs.
 "${in_root[@]}" apt-get clean
-rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* \
-  "$root"/usr/share/info/* "$root"/usr/share/locale/* "$root"/var/cache/debconf/*-old \
-  "$root"/var/log/* "$root"/dev/*
+rm -rf "${root:?}"/var/lib/apt/lists/* "${root:?}"/usr/share/doc/* "${root:?}"/usr/share/man/* \
+  "${root:?}"/usr/share/info/* "${root:?}"/usr/share/locale/* "${root:?}"/var/cache/debconf/*-old \
+  "${root:?}"/var/log/* "${root:?}"/dev/*
 
 # One layer, owners as numbers (the tree's ids are the image's).
 (cd "$root" && ls -A) >"$work/entries"

@@ -14,7 +14,9 @@ DEB_PACKAGES := cmake g++ make libc6-dev \
 # Layer unpacking (issue 5): libarchive and, for the static link, the archives
 # of what it depends on (see the libarchive block in CMakeLists.txt).
 DEB_PACKAGES += libarchive-dev libzstd-dev liblzma-dev libbz2-dev libxml2-dev libicu-dev
-# Image import tests (issue 5) build images with the real tools.
+# Image import tests (issue 5) build images with the real tools; the layered
+# tests' python image fixture (tests/layers/make-python-image.sh) is packed with
+# umoci from the debootstrap tree (debootstrap is above).
 DEB_PACKAGES += umoci skopeo
 # tests/integration/image_tools_test.cpp imports what `podman save` writes;
 # podman_compare_test.cpp runs the same image with podman (on runc: crun refuses hybrid cgroups).

@@ -175,6 +175,12 @@ bool Plan::unshares(Namespace ns) const {
   return std::ranges::find(namespaces, ns) != namespaces.end();
 }
 
+bool in_system_dirs(std::string_view path) {
+  return std::ranges::any_of(kSystemPaths, [path](std::string_view dir) {
+    return path.starts_with(dir) && (path.size() == dir.size() || path[dir.size()] == '/');
+  });
+}
+
 HostFacts gather_host_facts() {
   HostFacts host;
   host.uid = ::geteuid();

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/spec.hpp"
@@ -32,6 +33,10 @@ struct HostFacts {
 
 // Reads the facts of the running host.
 HostFacts gather_host_facts();
+
+// Whether an absolute host path lies beneath one of the system directories a
+// sandbox without --rootfs or --image shows (/usr, /etc, /bin, ...).
+bool in_system_dirs(std::string_view path);
 
 enum class StepKind {
   bind,       // bind-mount a host path (recursively)

@@ -48,7 +48,9 @@ std::string timestamp(std::int64_t seconds) {
   }
   std::tm tm{};
   const std::time_t t = seconds;
-  ::gmtime_r(&t, &tm);
+  if (::gmtime_r(&t, &tm) == nullptr) {
+    return "-";
+  }
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
 }
 

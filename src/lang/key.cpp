@@ -43,7 +43,9 @@ Result<std::string> find_in_path(const std::string& name, std::string_view path_
     if (!dir.starts_with('/') || (system_only && !in_system_dirs(dir))) {
       continue;
     }
-    const std::string candidate = dir + "/" + name;
+    std::string candidate = dir;
+    candidate += '/';
+    candidate += name;
     if (::access(candidate.c_str(), X_OK) == 0) {
       return real_path(candidate);
     }

@@ -67,7 +67,9 @@ Result<> build(const Spec& spec, const Inputs& in, const Prepared& env, const st
   }
   if (status != 0) {
     Error error = build_error(env.paths, in, status);
-    (void)remove_tree(env.paths.dir);
+    if (auto removed = remove_tree(env.paths.dir); !removed) {
+      log::warn("{}", removed.error().message());
+    }
     return std::unexpected(std::move(error));
   }
   const auto now = std::chrono::system_clock::now().time_since_epoch();

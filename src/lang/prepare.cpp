@@ -82,7 +82,9 @@ Result<> build(const Spec& spec, const Inputs& in, const Prepared& env, const st
 }
 
 // Under the shared lock a complete environment is used as it is; otherwise
-// the lock becomes exclusive, and whoever gets it first builds.
+// the lock becomes exclusive, and whoever gets it first builds. Linux's flock
+// drops the shared lock before waiting for the exclusive one, so two runs
+// converting at once do not deadlock; the marker is checked again after.
 Result<> find_or_build(const Spec& spec, const Inputs& in, Prepared& env, const std::string& layer,
                        const LayerRunner& run_in_layer) {
   auto lock = lock_env(env.paths, Hold::shared);

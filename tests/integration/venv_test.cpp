@@ -55,7 +55,7 @@ class Venv : public ::testing::Test {
 
   [[nodiscard]] std::string wheels() const { return work_ / "wheels"; }
   void wheel(const std::string& name, const std::string& version) const {
-    const Finished f = run({"python3", "-c", kMakeWheel, wheels(), name, version});
+    const Finished f = run({"/usr/bin/env", "python3", "-c", kMakeWheel, wheels(), name, version});
     ASSERT_EQ(f.exit_code, 0) << describe(f);
   }
 

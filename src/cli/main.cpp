@@ -36,6 +36,8 @@ constexpr std::array kVerbs{
     Verb{"advise",
          "Trace a command and check what it needs against a target (this machine by default): the verdict",
          strata::cli::attach_advise},
+    Verb{"env", "Manage the cached language environments of the +venv layer: ls, rm, prune",
+         strata::cli::attach_env},
 };
 
 }  // namespace

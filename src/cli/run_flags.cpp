@@ -6,11 +6,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <variant>
 
 #include "base/log.hpp"
 #include "base/parse.hpp"
 #include "container/prepare.hpp"
 #include "isolate/backend.hpp"
+#include "lang/prepare.hpp"
 #include "vm/vm_backend.hpp"
 #include "wasm/engine.hpp"
 #include "wasm/front.hpp"
@@ -225,6 +228,28 @@ void add_wasm_flags(CLI::App& command, Spec& spec) {
       "With --isolation wasm: run even where the engine cannot enforce part of the policy (warns)");
 }
 
+void add_lang_flags(CLI::App& command, Spec& spec) {
+  LangSpec& lang = spec.lang;
+  command
+      .add_option("--requirements", lang.python_requirements,
+                  "With a +venv layer: pip install -r FILE into a cached venv (default ./requirements.txt)")
+      ->type_name("FILE");
+  each(
+      command, "--find-links", [&lang](const std::string& t) { lang.find_links.push_back(t); },
+      "With a +venv layer: a directory of wheels or sdists for pip (always --no-index); repeatable")
+      ->type_name("DIR");
+  command
+      .add_option("--npm-lock", lang.node_lockfile,
+                  "With a +venv layer: npm ci from this package-lock.json (package.json beside it) into a "
+                  "cached node_modules (default ./package-lock.json)")
+      ->type_name("FILE");
+  command
+      .add_option(
+          "--python", lang.python,
+          "With a +venv layer: the interpreter inside the layer that makes the venv (default python3)")
+      ->type_name("PATH");
+}
+
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp) {
   const auto caps = [](const std::string& flag, std::vector<int>& out) {
     return [flag, &out](const std::string& t) {
@@ -313,7 +338,33 @@ int report(const Spec& spec, const Outcome& outcome, std::string_view verb) {
   return outcome.exit_code;
 }
 
-int execute(const Spec& spec, const Plan& plan, const HostFacts& host, std::string_view verb) {
+// The language environment (+venv), found or built in the run's own layer
+// through this same run path, then bound into the Spec (read-only at its
+// path). nullopt with the exit code when it could not be prepared.
+std::variant<std::optional<lang::Prepared>, int> prepare_venv(Spec& spec, const HostFacts& host,
+                                                              std::string_view verb) {
+  if (!spec.venv) {
+    return std::optional<lang::Prepared>();
+  }
+  auto env = lang::prepare(spec, host, [verb](Spec& inside) { return run_spec(inside, inside.argv, verb); });
+  if (!env) {
+    return report(spec, Outcome::from_error(env.error()), verb);
+  }
+  lang::bind_environment(*env, spec);
+  if (spec.dry_run) {
+    (void)std::fputs(lang::describe(*env).c_str(), stdout);
+  }
+  return std::optional(*std::move(env));
+}
+
+int execute(const Spec& spec, Plan plan, const std::optional<lang::Prepared>& env, const HostFacts& host,
+            std::string_view verb) {
+  if (env) {
+    lang::use_environment(*env, plan.process.env);
+    if (plan.vm && spec.in_vm) {
+      plan.vm->inner = inner_layer_words(spec, plan);  // with the environment's variables
+    }
+  }
   if (spec.dry_run) {
     (void)std::fputs(to_text(plan).c_str(), stdout);
     if (plan.vm) {
@@ -358,7 +409,7 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   // Issue 9 hooks, each owned by its module: auto (a lock picks the layers),
   // venv (the language environment prepared in the layer that runs it), and
   // the layer inside a VM.
-  if (spec.isolation_auto || spec.venv) {
+  if (spec.isolation_auto) {
     return report(spec,
                   Outcome::from_error(Error{.step = "check --isolation",
                                             .path = layers_text(spec),
@@ -369,17 +420,24 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   }
   if (spec.isolation == Isolation::wasm) {
     auto plan = wasm::plan_wasm_run(spec, host, verb);
-    return plan ? execute(spec, *plan, host, verb) : report(spec, Outcome::from_error(plan.error()), verb);
+    return plan ? execute(spec, *plan, std::nullopt, host, verb)
+                : report(spec, Outcome::from_error(plan.error()), verb);
   }
+  // Holds the environment's lock until the run is over.
+  auto venv = prepare_venv(spec, host, verb);
+  if (const int* failed = std::get_if<int>(&venv)) {
+    return *failed;
+  }
+  const auto& env = std::get<std::optional<lang::Prepared>>(venv);
   if (!spec.image) {
-    return execute(spec, build_plan(spec, host), host, verb);
+    return execute(spec, build_plan(spec, host), env, host, verb);
   }
   // Lives until the run is over: it pins the layers and owns the writable one.
   auto container = container::prepare_container(spec, host);
   if (!container) {
     return report(spec, Outcome::from_error(container.error()), verb);
   }
-  return execute(spec, build_plan(spec, host, &container->root), host, verb);
+  return execute(spec, build_plan(spec, host, &container->root), env, host, verb);
 }
 
 std::optional<std::vector<std::string>> command_words(const CLI::App& command,

@@ -24,6 +24,8 @@ void add_resource_flags(CLI::App& command, Spec& spec);
 void add_vm_flags(CLI::App& command, Spec& spec);
 // --wasm-engine, --wasm-memory, --no-sandbox, --allow-weaker.
 void add_wasm_flags(CLI::App& command, Spec& spec);
+// --requirements, --find-links, --npm-lock, --python (the +venv layer).
+void add_lang_flags(CLI::App& command, Spec& spec);
 
 // The workload's words: everything from the first non-flag word on (the
 // subcommand must use prefix_command()), or those after "--". nullopt, with

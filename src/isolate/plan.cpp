@@ -175,6 +175,12 @@ bool Plan::unshares(Namespace ns) const {
   return std::ranges::find(namespaces, ns) != namespaces.end();
 }
 
+bool in_system_dirs(std::string_view path) {
+  return std::ranges::any_of(kSystemPaths, [path](std::string_view dir) {
+    return path.starts_with(dir) && (path.size() == dir.size() || path[dir.size()] == '/');
+  });
+}
+
 HostFacts gather_host_facts() {
   HostFacts host;
   host.uid = ::geteuid();
@@ -313,8 +319,7 @@ Plan build_vm_plan(const Spec& spec, const HostFacts& host, const ContainerRoot*
   add_root(spec, host, container, plan);
   add_user_mounts(spec, plan.mounts);
   if (spec.in_vm) {
-    plan.vm->inner = {"strata", "run"};
-    std::ranges::move(to_flags(inner_layer_spec(spec, plan)), std::back_inserter(plan.vm->inner));
+    plan.vm->inner = inner_layer_words(spec, plan);
   }
   return plan;
 }
@@ -360,6 +365,12 @@ Spec inner_layer_spec(const Spec& outer, const Plan& vm_plan) {
   inner.landlock = outer.landlock;
   inner.argv = vm_plan.process.argv;
   return inner;
+}
+
+std::vector<std::string> inner_layer_words(const Spec& outer, const Plan& vm_plan) {
+  std::vector<std::string> words = {"strata", "run"};
+  std::ranges::move(to_flags(inner_layer_spec(outer, vm_plan)), std::back_inserter(words));
+  return words;
 }
 
 Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* container) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/spec.hpp"
@@ -32,6 +33,10 @@ struct HostFacts {
 
 // Reads the facts of the running host.
 HostFacts gather_host_facts();
+
+// Whether an absolute host path lies beneath one of the system directories a
+// sandbox without --rootfs or --image shows (/usr, /etc, /bin, ...).
+bool in_system_dirs(std::string_view path);
 
 enum class StepKind {
   bind,       // bind-mount a host path (recursively)
@@ -182,6 +187,8 @@ Plan build_plan(const Spec& spec, const HostFacts& host, const ContainerRoot* co
 // vm+sandbox, vm+container: the Spec of the sandbox the guest's strata runs,
 // from the outer Spec and its VM Plan (whose process an image has settled).
 Spec inner_layer_spec(const Spec& outer, const Plan& vm_plan);
+// Its words for the guest's init: "strata", "run", the flags, "--", the command.
+std::vector<std::string> inner_layer_words(const Spec& outer, const Plan& vm_plan);
 
 // The environment a workload gets: the safe list kept from the caller (or
 // nothing with --clear-env), HOME, then --env in order.

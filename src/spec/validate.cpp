@@ -191,6 +191,38 @@ Result<> check_wasm(const Spec& spec) {
   return {};
 }
 
+// The +venv layer's flags: refused without the layer, and one language per
+// run (the lockfile decides which).
+Result<> check_lang(const Spec& spec) {
+  const LangSpec& lang = spec.lang;
+  if (!spec.venv) {
+    if (lang.customized()) {
+      return fail("check flags", "--requirements/--find-links/--npm-lock/--python",
+                  "need a +venv layer (--isolation venv, sandbox+venv, container+venv)");
+    }
+    return {};
+  }
+  if (lang.python_requirements && lang.node_lockfile) {
+    return fail("check flags", "--npm-lock",
+                "one language environment per run: give --requirements or --npm-lock");
+  }
+  if (lang.node_lockfile && (!lang.find_links.empty() || lang.python)) {
+    return fail("check flags", "--find-links/--python", "are for a Python environment, not --npm-lock");
+  }
+  for (const auto* file : {&lang.python_requirements, &lang.node_lockfile}) {
+    struct stat st = {};
+    if (*file && ::stat((*file)->c_str(), &st) != 0) {
+      return fail_errno(file == &lang.node_lockfile ? "check --npm-lock" : "check --requirements", **file);
+    }
+  }
+  for (const auto& dir : lang.find_links) {
+    if (auto ok = check_directory("check --find-links", dir); !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<> validate(const Spec& spec) {
@@ -201,6 +233,9 @@ Result<> validate(const Spec& spec) {
     return ok;
   }
   if (auto ok = check_wasm(spec); !ok) {
+    return ok;
+  }
+  if (auto ok = check_lang(spec); !ok) {
     return ok;
   }
   // With --image, the image's Entrypoint and Cmd may provide the command.

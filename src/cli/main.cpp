@@ -35,6 +35,9 @@ constexpr std::array kVerbs{
     Verb{"advise",
          "Trace a command and check what it needs against a target (this machine by default): the verdict",
          strata::cli::attach_advise},
+    Verb{"record",
+         "Trace a command where it works and write strata.lock, for strata run --isolation auto elsewhere",
+         strata::cli::attach_record},
 };
 
 }  // namespace

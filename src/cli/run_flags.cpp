@@ -9,6 +9,7 @@
 
 #include "base/log.hpp"
 #include "base/parse.hpp"
+#include "cli/auto_run.hpp"
 #include "container/prepare.hpp"
 #include "isolate/backend.hpp"
 #include "vm/vm_backend.hpp"
@@ -159,6 +160,18 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
       [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
       "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
       ->type_name("NS");
+}
+
+void add_auto_flags(CLI::App& command, Spec& spec) {
+  command
+      .add_option("--lock", spec.lock_file,
+                  "With --isolation auto: the lock strata record wrote (default ./strata.lock)")
+      ->type_name("FILE");
+  command
+      .add_option("--target", spec.auto_target,
+                  "With --isolation auto --dry-run: pick the layers for this manifest (strata probe --json) "
+                  "instead of this machine")
+      ->type_name("MANIFEST");
 }
 
 void add_vm_flags(CLI::App& command, Spec& spec) {
@@ -331,6 +344,11 @@ int execute(const Spec& spec, const Plan& plan, std::string_view verb) {
 
 int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb) {
   spec.argv = std::move(command);
+  if (spec.isolation_auto) {
+    if (auto ok = resolve_auto(spec); !ok) {
+      return report(spec, Outcome::from_error(ok.error()), verb);
+    }
+  }
   if (spec.image && spec.isolation == Isolation::sandbox) {
     spec.isolation = Isolation::container;
   }
@@ -347,7 +365,7 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   // Issue 9 hooks, each owned by its module: auto (a lock picks the layers),
   // venv (the language environment prepared in the layer that runs it), and
   // the layer inside a VM.
-  if (spec.isolation_auto || spec.venv || spec.in_vm) {
+  if (spec.venv || spec.in_vm) {
     return report(spec,
                   Outcome::from_error(Error{.step = "check --isolation",
                                             .path = layers_text(spec),

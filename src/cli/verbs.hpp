@@ -30,5 +30,6 @@ Runner attach_analyze(CLI::App& command);
 Runner attach_trace(CLI::App& command);
 Runner attach_check(CLI::App& command);
 Runner attach_advise(CLI::App& command);
+Runner attach_record(CLI::App& command);
 
 }  // namespace strata::cli

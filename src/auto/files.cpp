@@ -62,7 +62,7 @@ Result<std::string> find_recorded_kernel(const LockKernel& kernel, const std::st
   if (kernel.release.empty() || kernel.release.find('/') != std::string::npos) {
     return fail("find the recorded kernel", kernel.release, "the lock records no usable kernel release");
   }
-  const std::string by_release = boot_dir + "/vmlinuz-" + kernel.release;
+  std::string by_release = boot_dir + "/vmlinuz-" + kernel.release;
   struct stat st = {};
   if (::stat(by_release.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
     return by_release;

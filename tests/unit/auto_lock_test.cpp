@@ -129,13 +129,13 @@ TEST(AutoLock, TheKernelIsFoundByPathAndHashElseByRelease) {
   EXPECT_EQ(recorded.sha256, sha256_hex("kernel bytes"));
   EXPECT_EQ(find_recorded_kernel(recorded, boot.path()).value_or(""), boot / "vmlinuz-9.9.9-test");
 
-  // Elsewhere: another file at the recorded path, the release in this /boot.
-  const TempDir other;
-  write(other / "vmlinuz-9.9.9-test", "rebuilt kernel");
-  EXPECT_EQ(find_recorded_kernel(recorded, other.path()).value_or(""), other / "vmlinuz-9.9.9-test");
-  const TempDir empty;
+  // Elsewhere: the recorded path holds another file, the release is in this /boot.
   LockKernel moved = recorded;
   moved.sha256 = sha256_hex("something else");
+  const TempDir other;
+  write(other / "vmlinuz-9.9.9-test", "rebuilt kernel");
+  EXPECT_EQ(find_recorded_kernel(moved, other.path()).value_or(""), other / "vmlinuz-9.9.9-test");
+  const TempDir empty;
   auto none = find_recorded_kernel(moved, empty.path());
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message().find("9.9.9-test"), std::string::npos) << none.error().message();

@@ -38,6 +38,9 @@ constexpr std::array kVerbs{
          strata::cli::attach_advise},
     Verb{"env", "Manage the cached language environments of the +venv layer: ls, rm, prune",
          strata::cli::attach_env},
+    Verb{"record",
+         "Trace a command where it works and write strata.lock, for strata run --isolation auto elsewhere",
+         strata::cli::attach_record},
 };
 
 }  // namespace

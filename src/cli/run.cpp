@@ -23,6 +23,7 @@ Runner attach_run(CLI::App& command) {
   add_vm_flags(command, *spec);
   add_wasm_flags(command, *spec);
   add_lang_flags(command, *spec);
+  add_auto_flags(command, *spec);
   command.add_flag("--dry-run", spec->dry_run, "Print the Plan and exit without running anything");
   command.add_option("--json-status", spec->json_status, "Write how the run ended to FILE as JSON")
       ->type_name("FILE");

@@ -11,6 +11,7 @@
 
 #include "base/log.hpp"
 #include "base/parse.hpp"
+#include "cli/auto_run.hpp"
 #include "container/prepare.hpp"
 #include "isolate/backend.hpp"
 #include "lang/prepare.hpp"
@@ -164,6 +165,18 @@ void add_namespace_flags(CLI::App& command, Spec& spec) {
       [&spec](const std::string& t) { spec.shared.push_back(value_or_throw(parse_namespace(t), "--share")); },
       "Keep one of the host's namespaces: pid, ipc, uts, net or cgroup")
       ->type_name("NS");
+}
+
+void add_auto_flags(CLI::App& command, Spec& spec) {
+  command
+      .add_option("--lock", spec.lock_file,
+                  "With --isolation auto: the lock strata record wrote (default ./strata.lock)")
+      ->type_name("FILE");
+  command
+      .add_option("--target", spec.auto_target,
+                  "With --isolation auto --dry-run: pick the layers for this manifest (strata probe --json) "
+                  "instead of this machine")
+      ->type_name("MANIFEST");
 }
 
 void add_vm_flags(CLI::App& command, Spec& spec) {
@@ -390,6 +403,11 @@ int execute(const Spec& spec, Plan plan, const std::optional<lang::Prepared>& en
 
 int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb) {
   spec.argv = std::move(command);
+  if (spec.isolation_auto) {
+    if (auto ok = resolve_auto(spec); !ok) {
+      return report(spec, Outcome::from_error(ok.error()), verb);
+    }
+  }
   if (spec.image && spec.isolation == Isolation::sandbox) {
     spec.isolation = Isolation::container;
   }
@@ -405,18 +423,6 @@ int run_spec(Spec& spec, std::vector<std::string> command, std::string_view verb
   }
   if (auto ok = validate(spec); !ok) {
     return report(spec, Outcome::from_error(ok.error()), verb);
-  }
-  // Issue 9 hooks, each owned by its module: auto (a lock picks the layers),
-  // venv (the language environment prepared in the layer that runs it), and
-  // the layer inside a VM.
-  if (spec.isolation_auto) {
-    return report(spec,
-                  Outcome::from_error(Error{.step = "check --isolation",
-                                            .path = layers_text(spec),
-                                            .err = 0,
-                                            .detail = "not implemented yet",
-                                            .exit_code = kExitFailure}),
-                  verb);
   }
   if (spec.isolation == Isolation::wasm) {
     auto plan = wasm::plan_wasm_run(spec, host, verb);

@@ -20,6 +20,8 @@ void add_process_flags(CLI::App& command, Spec& spec);
 // --cap-add, --cap-drop, --rlimit, --landlock and, when `seccomp`, --seccomp.
 void add_hardening_flags(CLI::App& command, Spec& spec, bool seccomp = true);
 void add_resource_flags(CLI::App& command, Spec& spec);
+// --lock and --target, for --isolation auto.
+void add_auto_flags(CLI::App& command, Spec& spec);
 // --kernel, --initrd, --vm-memory, --vm-cpus, --vm-engine, --keep-console.
 void add_vm_flags(CLI::App& command, Spec& spec);
 // --wasm-engine, --wasm-memory, --no-sandbox, --allow-weaker.

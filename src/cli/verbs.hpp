@@ -31,5 +31,6 @@ Runner attach_trace(CLI::App& command);
 Runner attach_check(CLI::App& command);
 Runner attach_advise(CLI::App& command);
 Runner attach_env(CLI::App& command);
+Runner attach_record(CLI::App& command);
 
 }  // namespace strata::cli

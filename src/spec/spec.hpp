@@ -154,6 +154,7 @@ struct Spec {
   bool venv = false;                         // ...+venv: a language environment innermost
   bool isolation_auto = false;               // --isolation auto: the layer comes from the lock
   std::optional<std::string> lock_file;      // --lock FILE for auto (default ./strata.lock)
+  std::optional<std::string> auto_target;    // --target MANIFEST: what auto picks there (--dry-run)
   LangSpec lang;
   VmSpec vm;
   WasmSpec wasm;

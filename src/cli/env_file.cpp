@@ -41,7 +41,9 @@ struct FileChoice {
 FileChoice scan(Attach attach, std::span<const std::string> words) {
   scanning = true;
   CLI::App app;
-  (void)attach(app);  // the options are what matters; the runner never runs
+  // The runner never runs, but it owns the Spec the options write into: it
+  // must outlive the parse.
+  const Runner keep_alive = attach(app);
   std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     app.parse(reversed);

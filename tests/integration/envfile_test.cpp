@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace {
 
 // `strata ARGS...` with DIR as its working directory.
 Finished strata_in(const std::string& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"env", "-C", dir, strata_bin()};
+  std::vector<std::string> argv{"/usr/bin/env", "-C", dir, strata_bin()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }
@@ -36,7 +37,7 @@ destination = "/data"
 )";
 
 void make_project(const std::string& dir, const std::string& toml) {
-  ASSERT_EQ(run({"mkdir", "-p", dir + "/data"}).exit_code, 0);
+  std::filesystem::create_directories(dir + "/data");
   write_file(dir + "/data/msg", "the data\n");
   write_file(dir + "/strata.toml", toml);
 }

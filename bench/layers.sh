@@ -3,8 +3,8 @@
 # package from a local wheel): host, venv, sandbox, sandbox+venv, container,
 # container+venv in one session; vm, vm+sandbox, vm+container in a second
 # (each of those boots a guest: seconds under TCG). Also the cost of reusing
-# a cached venv: `strata run --isolation venv` minus `strata run --isolation
-# host`, the same command. Written to bench/LAYERS.md and spliced into
+# a cached venv: `strata run --isolation venv -- /bin/true` minus `strata run
+# --isolation host -- /bin/true`, strata's own lookup with no Python start. Written to bench/LAYERS.md and spliced into
 # bench/RESULTS.md.
 #
 #   bench/layers.sh [PATH/TO/strata [PYTHON_IMAGE_LAYOUT]]
@@ -15,6 +15,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# One python3 for every row: a pyenv-style shim early on PATH is a shell
+# script that costs ~70 ms per start on the host and is invisible inside a
+# sandbox, which would make the rows incomparable.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUNS="${RUNS:-20}"
 VM_RUNS="${VM_RUNS:-5}"
 WARMUP="${WARMUP:-2}"
@@ -63,6 +67,9 @@ for layers in venv sandbox+venv ${image:+container+venv}; do
     die "strata run --isolation $layers failed"
 done
 {
+  printf 'host_true\tstrata run --isolation host -- /bin/true\t%s\n' "$s$(q run --isolation host -- /bin/true)"
+  printf 'venv_true\tstrata run --isolation venv -- /bin/true (cached)\t%s\n' \
+    "$s$(q run --isolation venv "${lang[@]}" -- /bin/true)"
   printf 'bare\tpython3 directly\t%s\n' "$(q python3 -c "$host_script")"
   printf 'host\tstrata run --isolation host\t%s\n' "$s$(q run --isolation host -- python3 -c "$host_script")"
   printf 'venv\tstrata run --isolation venv (cached)\t%s\n' "$s$(q run --isolation venv "${lang[@]}" -- python3 -c "$script")"

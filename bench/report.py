@@ -709,10 +709,12 @@ def layers_report(args):
     if "vm_layers" not in sessions:
         out.append("- No QEMU or no /boot/vmlinuz-*: the VM rows are missing.")
     out.append("")
-    reuse = fast["venv"]["r"]["mean"] - fast["host"]["r"]["mean"]
-    r, ci = ratio(fast["venv"]["r"], fast["host"]["r"])
-    out.append(f"Reusing a cached venv costs {ms(reuse):.1f} ms (the venv row minus the host row, means; "
-               f"venv / host = {r:.2f} ± {ci:.2f}); it includes Python importing one more package.\n")
+    reuse = fast["venv_true"]["r"]["mean"] - fast["host_true"]["r"]["mean"]
+    r, ci = ratio(fast["venv_true"]["r"], fast["host_true"]["r"])
+    out.append(f"Reusing a cached venv costs strata {ms(reuse):.1f} ms: `--isolation venv -- /bin/true` minus "
+               f"`--isolation host -- /bin/true`, means (ratio {r:.2f} ± {ci:.2f}): finding the key, the lock, "
+               "the marker, the variables. With Python itself the venv row can come out faster than the host "
+               "row: the venv's interpreter does not read the system's site-packages and their .pth files.\n")
     out.append(f"**Target: cached venv reuse under 10 ms: {'MET' if ms(reuse) < 10 else 'NOT MET'} "
                f"({ms(reuse):.1f} ms).**\n")
     Path(args.out).write_text("\n".join(out))

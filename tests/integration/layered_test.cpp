@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -47,10 +48,13 @@ class Layered : public ::testing::Test {
   }
 
   // strata run --isolation LAYERS --image the python image, the venv inputs, the report.
-  [[nodiscard]] Finished report(const std::string& layers) const {
-    return run({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(), "run",
-                "--isolation", layers, "--image", image_, "--requirements", work_ / "requirements.txt",
-                "--find-links", work_ / "wheels", "--", "python3", "-c", kReport});
+  // Under TCG, building the venv inside the VM (ensurepip, then pip) takes about a minute.
+  [[nodiscard]] Finished report(const std::string& layers,
+                                std::chrono::seconds bound = std::chrono::seconds(30)) const {
+    return Process::start({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(), "run",
+                           "--isolation", layers, "--image", image_, "--requirements", work_ / "requirements.txt",
+                           "--find-links", work_ / "wheels", "--", "python3", "-c", kReport})
+        .wait(bound);
   }
 
   // The report's JSON (the last line of stdout), or null.
@@ -88,7 +92,7 @@ TEST_F(Layered, VmPlusContainerPlusVenvReportsEachLayerFromInside) {
   SKIP_WITHOUT_VM();
   utsname host{};
   ::uname(&host);
-  const Finished f = report("vm+container+venv");
+  const Finished f = report("vm+container+venv", std::chrono::seconds(280));
   ASSERT_EQ(f.exit_code, 0) << describe(f);
   const auto seen = parsed(f);
   ASSERT_TRUE(seen.is_object()) << describe(f);

@@ -12,6 +12,7 @@
 
 #include "harness.hpp"
 #include "needs_fixtures.hpp"
+#include "wheel.hpp"
 
 namespace strata::test {
 namespace {
@@ -161,6 +162,34 @@ TEST(Auto, AMissingPackageIsAVenvFromTheRecordedRequirements) {
   const Finished changed = auto_dry_run(r.path, without);
   EXPECT_EQ(changed.exit_code, 125);
   EXPECT_NE(changed.err.find("changed since strata record"), std::string::npos) << changed.err;
+}
+
+// The whole way on this machine: a lock whose workload needed a Python
+// package this machine lacks, with the requirements and wheels it came from.
+// auto picks sandbox+venv, builds the venv and the command runs in it.
+TEST(Auto, AMissingPackageRunsForRealInTheVenvAutoBuilds) {
+  if (run({"/bin/sh", "-c", "python3 -c 'import ensurepip, venv'"}).exit_code != 0) {
+    GTEST_SKIP() << "needs python3 with venv and ensurepip (apt-get install python3-venv)";
+  }
+  const TempDir dir;
+  const TempDir home;
+  std::filesystem::create_directory(dir / "wheels");
+  make_wheel(dir / "wheels", "stratalocked", "1.0");
+  write_file(dir / "requirements.txt", "stratalocked==1.0\n");
+  Recorded r = record(dir, {}, {"/usr/bin/python3", "-c", "pass"});
+  r.lock["needs"]["needs"]["python_packages"] = {{"stratalocked", "1.0"}};
+  r.lock["language"] = {{"python_requirements",
+                         {{"path", "requirements.txt"}, {"sha256", sha256_of(dir / "requirements.txt")}}},
+                        {"find_links", json::array({dir / "wheels"})},
+                        {"node_lockfile", nullptr},
+                        {"python", nullptr}};
+  save(r.path, r.lock);
+  const Finished f = run({"/usr/bin/env", "STRATA_HOME=" + home.path(), strata_bin(), "run", "--isolation",
+                          "auto", "--lock", r.path, "--", "python3", "-c",
+                          "import stratalocked, sys; print(stratalocked.__version__, sys.prefix)"});
+  ASSERT_EQ(f.exit_code, 0) << describe(f);
+  EXPECT_TRUE(auto_line(f).starts_with("strata: auto: sandbox+venv (")) << f.err;
+  EXPECT_TRUE(f.out.starts_with("1.0 " + home.path() + "/envs/")) << describe(f);
 }
 
 // A glibc this machine has, recorded once on the host and once in busybox

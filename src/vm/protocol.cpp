@@ -115,7 +115,8 @@ std::string to_json_text(const Job& job) {
                         {"tmpfs", tmpfs},
                         {"private_tmp", job.private_tmp},
                         {"network", job.network},
-                        {"inner", job.inner}}
+                        {"inner", job.inner},
+                        {"under_tmp", job.under_tmp}}
       .dump();
 }
 
@@ -149,6 +150,7 @@ Result<Job> parse_job(std::string_view text) {
     job.private_tmp = j.at("private_tmp").get<bool>();
     job.network = j.at("network").get<bool>();
     job.inner = j.at("inner").get<std::vector<std::string>>();
+    job.under_tmp = j.at("under_tmp").get<std::vector<std::string>>();
     return job;
   });
 }

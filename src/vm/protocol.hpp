@@ -83,7 +83,10 @@ struct Job {
   std::vector<Share> shares;     // the root first, then in mount order
   std::vector<MountSpec> tmpfs;  // --tmpfs, mounted after the shares
   bool private_tmp = true;       // a tmpfs on /tmp (not for an image: it has its own)
-  bool network = false;          // --net user: bring up eth0 for QEMU's user-mode network
+  // Binds below /tmp: part of the root share's tree, which the private /tmp
+  // would hide, so the guest lifts them onto it.
+  std::vector<std::string> under_tmp;
+  bool network = false;  // --net user: bring up eth0 for QEMU's user-mode network
   // vm+sandbox, vm+container: strata's own arguments ("strata", "run", ...);
   // the init runs itself with them, which sandboxes argv inside the guest.
   std::vector<std::string> inner;

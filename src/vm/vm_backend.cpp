@@ -178,6 +178,11 @@ Job make_job(const Plan& plan) {
     }
   }
   job.private_tmp = plan.vm && plan.vm->private_tmp;
+  for (const auto& step : plan.mounts) {
+    if (job.private_tmp && step.kind == StepKind::bind && step.destination.starts_with("/tmp/")) {
+      job.under_tmp.push_back(step.destination);
+    }
+  }
   job.network = plan.vm && plan.vm->network;
   if (plan.vm && !plan.vm->inner.empty()) {
     // The inner strata starts as the guest's root and applies the ids and limits itself.

@@ -62,15 +62,19 @@ TEST(Vm, SharesAreReadOnlyUnlessBoundWritable) {
   TempDir dir;
   write_file(dir / "in.txt", "from the host\n");
   ::mkdir((dir / "ro").c_str(), 0755);
-  auto f = vm({"--bind", dir.path() + ":/data", "--ro-bind", dir / "ro" + ":/ro"},
+  ::mkdir((dir / "under").c_str(), 0755);
+  // A bind below /tmp stays visible on top of the guest's private /tmp.
+  auto f = vm({"--bind", dir.path() + ":/data", "--ro-bind", dir / "ro" + ":/ro", "--bind",
+               dir / "under" + ":/tmp/under"},
               {"/bin/sh", "-c",
-               "cat /data/in.txt; echo written > /data/out.txt; "
+               "cat /data/in.txt; echo written > /data/out.txt; echo below > /tmp/under/f; "
                "if echo x > /usr/strata-vm-test 2>/dev/null; then echo usr-writable; fi; "
                "if echo x > /ro/f 2>/dev/null; then echo ro-writable; fi; "
                "echo scratch > /tmp/scratch && cat /tmp/scratch"});
   EXPECT_EQ(f.exit_code, 0) << describe(f);
   EXPECT_EQ(f.out, "from the host\nscratch\n") << describe(f);
   EXPECT_EQ(read_file(dir / "out.txt").value_or("<missing>"), "written\n");
+  EXPECT_EQ(read_file(dir / "under/f").value_or("<missing>"), "below\n");
   EXPECT_FALSE(path_exists("/usr/strata-vm-test"));
   EXPECT_FALSE(path_exists(dir / "ro/f"));
 }

@@ -68,6 +68,11 @@ TEST(VmPlan, AWritableBindMakesTheGuestMountTheRootWritable) {
   EXPECT_FALSE(job.shares[0].read_only)
       << "read-only is enforced by virtiofsd's mounts; the guest must not hide the bind";
   EXPECT_TRUE(job.network);
+  EXPECT_TRUE(job.under_tmp.empty());
+  spec.mounts.push_back(
+      MountSpec{.kind = MountKind::bind, .source = "/srv", .destination = "/tmp/work", .size = 0});
+  EXPECT_EQ(vm::make_job(build_plan(spec, host_facts())).under_tmp, std::vector<std::string>{"/tmp/work"})
+      << "the guest's private /tmp would hide it";
 }
 
 TEST(VmPlan, TheQemuCommandLine) {

@@ -57,6 +57,7 @@ TEST(VmProtocol, TheJobRoundTrips) {
   job.private_tmp = false;
   job.network = true;
   job.inner = {"strata", "run", "--isolation", "sandbox", "--", "true"};
+  job.under_tmp = {"/tmp/work"};
   auto parsed = parse_job(to_json_text(job));
   ASSERT_TRUE(parsed) << parsed.error().message();
   EXPECT_EQ(*parsed, job);

@@ -17,8 +17,11 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "base/files.hpp"
+#include "base/unique_fd.hpp"
 
 namespace strata::vm::guest {
 
@@ -56,6 +59,41 @@ Result<> mount_point(const std::string& path, const std::string& inside) {
   std::error_code ec;
   fs::create_directories(path, ec);  // fails harmlessly on a read-only root
   return require_directory(path, inside);
+}
+
+// A tmpfs on /tmp, with the binds below it (part of the root share's tree)
+// cloned first and moved back on top of it.
+Result<> mount_private_tmp(const std::string& root, const std::vector<std::string>& under_tmp) {
+  if (auto ok = require_directory(root + "/tmp", "/tmp"); !ok) {
+    return ok;
+  }
+  std::vector<std::pair<std::string, UniqueFd>> lifted;
+  for (const std::string& destination : under_tmp) {
+    UniqueFd tree(::open_tree(AT_FDCWD, (root + destination).c_str(),
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    if (!tree) {
+      return fail_errno("keep the bind below /tmp", destination);
+    }
+    lifted.emplace_back(destination, std::move(tree));
+  }
+  if (auto ok = mount_fs("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"); !ok) {
+    return ok;
+  }
+  for (const auto& [destination, tree] : lifted) {
+    const std::string target = root + destination;
+    struct stat st = {};
+    std::error_code ec;
+    if (::fstat(tree.get(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      fs::create_directories(fs::path(target).parent_path(), ec);
+      const UniqueFd created(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    } else {
+      fs::create_directories(target, ec);
+    }
+    if (::move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      return fail_errno("put the bind back below /tmp", destination);
+    }
+  }
+  return {};
 }
 
 Result<> set_flags(int sock, const char* name, short set) {
@@ -204,10 +242,7 @@ Result<> enter_root(const Job& job) {
     return ok;
   }
   if (job.private_tmp) {
-    if (auto ok = require_directory(root + "/tmp", "/tmp"); !ok) {
-      return ok;
-    }
-    if (auto ok = mount_fs("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"); !ok) {
+    if (auto ok = mount_private_tmp(root, job.under_tmp); !ok) {
       return ok;
     }
   }

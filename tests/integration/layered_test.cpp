@@ -51,9 +51,10 @@ class Layered : public ::testing::Test {
   // Under TCG, building the venv inside the VM (ensurepip, then pip) takes about a minute.
   [[nodiscard]] Finished report(const std::string& layers,
                                 std::chrono::seconds bound = std::chrono::seconds(30)) const {
-    return Process::start({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(), "run",
-                           "--isolation", layers, "--image", image_, "--requirements", work_ / "requirements.txt",
-                           "--find-links", work_ / "wheels", "--", "python3", "-c", kReport})
+    return Process::start({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(),
+                           "run", "--isolation", layers, "--image", image_, "--requirements",
+                           work_ / "requirements.txt", "--find-links", work_ / "wheels", "--", "python3",
+                           "-c", kReport})
         .wait(bound);
   }
 
@@ -109,15 +110,16 @@ TEST_F(Layered, VmPlusContainerPlusVenvReportsEachLayerFromInside) {
 }
 
 TEST_F(Layered, DryRunShowsTheVmTheGuestsLayerAndTheVenv) {
-  const Finished f = run({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(), "run",
-                          "--isolation", "vm+container+venv", "--image", image_, "--requirements",
-                          work_ / "requirements.txt", "--find-links", work_ / "wheels", "--dry-run", "--",
-                          "python3", "-V"});
+  const Finished f =
+      run({"/usr/bin/env", "-C", work_.path(), "STRATA_HOME=" + home_.path(), strata_bin(), "run",
+           "--isolation", "vm+container+venv", "--image", image_, "--requirements",
+           work_ / "requirements.txt", "--find-links", work_ / "wheels", "--dry-run", "--", "python3", "-V"});
   ASSERT_EQ(f.exit_code, 0) << describe(f);
   EXPECT_NE(f.out.find("venv: python env"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("isolation: vm"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("-- the layer inside the guest (container) --"), std::string::npos) << f.out;
-  EXPECT_NE(f.out.find("VIRTUAL_ENV="), std::string::npos) << "the venv's variables reach the inner run: " << f.out;
+  EXPECT_NE(f.out.find("VIRTUAL_ENV="), std::string::npos)
+      << "the venv's variables reach the inner run: " << f.out;
 }
 
 }  // namespace

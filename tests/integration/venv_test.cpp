@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
-#include "wheel.hpp"
 #include "image_fixtures.hpp"
+#include "wheel.hpp"
 
 namespace strata::test {
 namespace {

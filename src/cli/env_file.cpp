@@ -47,7 +47,9 @@ FileChoice scan(Attach attach, std::span<const std::string> words) {
   std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     app.parse(reversed);
-  } catch (const CLI::Error&) {  // the real parse reports it
+  } catch (const CLI::Error& e) {
+    // The real parse reports it; what was read before the mistake still counts.
+    log::debug("the pre-scan for -f/--file stopped: {}", e.what());
   }
   scanning = false;
   FileChoice choice;
@@ -135,7 +137,10 @@ std::optional<std::vector<std::string>> env_file_command(const EnvFileState& sta
   if (spec.dry_run) {
     print_sources(*state.loaded, command);
   }
-  return words.empty() ? spec.argv : std::move(words);
+  if (words.empty()) {
+    return spec.argv;
+  }
+  return words;
 }
 
 }  // namespace strata::cli

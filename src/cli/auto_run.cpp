@@ -1,5 +1,6 @@
 #include "cli/auto_run.hpp"
 
+#include <cerrno>
 #include <filesystem>
 
 #include "auto/decide.hpp"
@@ -125,6 +126,10 @@ Result<> resolve_auto(Spec& spec) {
   const std::string path = spec.lock_file.value_or(kDefaultLock);
   auto text = read_small_file(path, kLockLimit, "read lock");
   if (!text) {
+    if (text.error().err == ENOENT) {
+      text.error().detail =
+          "no lock here: write one with `strata record -- CMD` where the command works, or give --lock FILE";
+    }
     return std::unexpected(text.error());
   }
   auto lock = autolayers::lock_from_json(*text, path);
